@@ -1,0 +1,185 @@
+/* train_config: defaults, checks, the JSON record of a configuration, and the teacher's cache key.
+ * One place knows every field, so the command line, scripts and the run directory agree. */
+#include "distillery/train_config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+train_config train_config_defaults(void)
+{
+    train_config c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "default");
+    c.data = TRAIN_DATA_FASHION;
+    c.synth_train = 12000;
+    c.synth_test = 2000;
+    static const int teacher[] = {784, 1200, 1200, 10}, student[] = {784, 32, 10};
+    memcpy(c.teacher, teacher, sizeof teacher);
+    c.nteacher = 4;
+    c.teacher_dropout = 0.2f;
+    memcpy(c.student, student, sizeof student);
+    c.nstudent = 3;
+    c.student_dropout = 0.0f;
+    c.T = 4.0f;
+    c.alpha = 0.7f;
+    c.epochs = 10;
+    c.teacher_epochs = 5;
+    c.batch = 128;
+    c.optim = nn_optim_defaults(NN_OPTIM_ADAM);
+    c.teacher_lr = c.optim.lr;
+    c.seed = 1;
+    c.transfer = data_transfer_defaults();
+    c.baseline = true;
+    c.threads = 0; /* 0: as many as the machine has, up to 2 */
+    snprintf(c.run_root, sizeof c.run_root, "runs");
+    c.log_every = 10;
+    return c;
+}
+
+static bool finite_pos(float x)
+{
+    return isfinite(x) && x > 0.0f;
+}
+
+int train_config_check(const train_config *c, char *err, size_t errlen)
+{
+#define BAD(...) return snprintf(err, errlen, __VA_ARGS__), -1
+    if (!finite_pos(c->T)) BAD("T must be a number > 0, got %g", c->T);
+    if (!(c->alpha >= 0.0f && c->alpha <= 1.0f)) BAD("alpha must be in [0, 1], got %g", c->alpha);
+    if (!finite_pos(c->optim.lr)) BAD("lr must be a number > 0, got %g", c->optim.lr);
+    if (!finite_pos(c->teacher_lr)) BAD("teacher lr must be a number > 0, got %g", c->teacher_lr);
+    if (c->epochs < 1 || c->epochs > 100000) BAD("epochs must be in 1..100000, got %d", c->epochs);
+    if (c->teacher_epochs < 0 || c->teacher_epochs > 100000)
+        BAD("teacher epochs must be in 0..100000, got %d", c->teacher_epochs);
+    if (c->teacher_epochs == 0 && !c->teacher_load[0])
+        BAD("teacher epochs is 0 but no teacher checkpoint is given to load");
+    if (c->batch < 1 || c->batch > 65536) BAD("batch must be in 1..65536, got %d", c->batch);
+    if (c->threads < 0 || c->threads > 256) BAD("threads must be in 0..256, got %d", c->threads);
+    if (c->log_every < 1) BAD("log-every must be at least 1, got %d", c->log_every);
+    if (!(c->teacher_dropout >= 0.0f && c->teacher_dropout < 1.0f))
+        BAD("teacher dropout must be in [0, 1), got %g", c->teacher_dropout);
+    if (!(c->student_dropout >= 0.0f && c->student_dropout < 1.0f))
+        BAD("student dropout must be in [0, 1), got %g", c->student_dropout);
+    if (c->optim.kind == NN_OPTIM_SGD && !(c->optim.momentum >= 0.0f && c->optim.momentum < 1.0f))
+        BAD("momentum must be in [0, 1), got %g", c->optim.momentum);
+    if (!(c->optim.weight_decay >= 0.0f && isfinite(c->optim.weight_decay)))
+        BAD("weight decay must be >= 0, got %g", c->optim.weight_decay);
+    if (c->nteacher < 2 || c->nstudent < 2) BAD("teacher and student need at least two widths");
+    if (c->data == TRAIN_DATA_SYNTHETIC && (c->synth_train < 1 || c->synth_test < 1))
+        BAD("the synthetic set needs at least one train and one test sample");
+    if (c->data == TRAIN_DATA_DIR && !c->data_dir[0]) BAD("--data DIR needs a folder");
+    return 0;
+#undef BAD
+}
+
+static int fit(int *w, int n, const char *who, bool given, const data_set *d, char *err,
+               size_t errlen)
+{
+    if (!given) {
+        w[0] = d->dim;
+        w[n - 1] = d->nclasses;
+        return 0;
+    }
+    if (w[0] != d->dim || w[n - 1] != d->nclasses) {
+        snprintf(err, errlen,
+                 "the %s model takes %d inputs and gives %d classes, but %s has %d-pixel images in "
+                 "%d classes",
+                 who, w[0], w[n - 1], d->name, d->dim, d->nclasses);
+        return -1;
+    }
+    return 0;
+}
+
+int train_config_fit_data(train_config *c, const data_set *train, bool teacher_given,
+                          bool student_given, char *err, size_t errlen)
+{
+    if (fit(c->teacher, c->nteacher, "teacher", teacher_given, train, err, errlen)) return -1;
+    return fit(c->student, c->nstudent, "student", student_given, train, err, errlen);
+}
+
+void train_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static const char *data_kind_name(train_data_kind k)
+{
+    return k == TRAIN_DATA_FASHION ? "fashion-mnist" : k == TRAIN_DATA_SYNTHETIC ? "synthetic" : "dir";
+}
+
+void train_config_write_json(const train_config *c, FILE *f)
+{
+    char teacher[128], student[128];
+    nn_format_widths(c->teacher, c->nteacher, teacher, sizeof teacher);
+    nn_format_widths(c->student, c->nstudent, student, sizeof student);
+    fprintf(f, "{\n  \"name\": ");
+    train_json_string(f, c->name);
+    fprintf(f, ",\n  \"data\": \"%s\",\n  \"data_dir\": ", data_kind_name(c->data));
+    train_json_string(f, c->data_dir);
+    fprintf(f, ",\n  \"synth_train\": %d,\n  \"synth_test\": %d,\n", c->synth_train, c->synth_test);
+    fprintf(f, "  \"teacher\": \"%s\",\n  \"teacher_dropout\": %g,\n", teacher, c->teacher_dropout);
+    fprintf(f, "  \"student\": \"%s\",\n  \"student_dropout\": %g,\n", student, c->student_dropout);
+    fprintf(f, "  \"T\": %.9g,\n  \"alpha\": %.9g,\n", c->T, c->alpha);
+    fprintf(f, "  \"epochs\": %d,\n  \"teacher_epochs\": %d,\n  \"batch\": %d,\n", c->epochs,
+            c->teacher_epochs, c->batch);
+    fprintf(f, "  \"optim\": \"%s\",\n  \"lr\": %.9g,\n  \"teacher_lr\": %.9g,\n",
+            nn_optim_name(c->optim.kind), c->optim.lr, c->teacher_lr);
+    fprintf(f, "  \"momentum\": %.9g,\n  \"weight_decay\": %.9g,\n", c->optim.momentum,
+            c->optim.weight_decay);
+    fprintf(f, "  \"seed\": %llu,\n", (unsigned long long)c->seed);
+    fprintf(f, "  \"transfer_fraction\": %.9g,\n  \"transfer_count\": %ld,\n",
+            c->transfer.fraction, c->transfer.count);
+    fprintf(f, "  \"omit\": ");
+    train_json_string(f, c->omit);
+    fprintf(f, ",\n  \"labeled\": %ld,\n  \"baseline\": %s,\n  \"teacher_load\": ",
+            c->transfer.labeled, c->baseline ? "true" : "false");
+    train_json_string(f, c->teacher_load);
+    fprintf(f, ",\n  \"threads\": %d,\n  \"log_every\": %d\n}\n", c->threads, c->log_every);
+}
+
+/* FNV-1a, fed field by field so padding bytes never enter the hash */
+static void mix(uint64_t *h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) *h = (*h ^ b[i]) * 0x100000001B3ull;
+}
+
+uint64_t train_teacher_key(const train_config *c, uint64_t data_hash)
+{
+    uint64_t h = 0xCBF29CE484222325ull;
+    const uint32_t version = 1; /* bump when training changes what a key produces */
+    mix(&h, &version, sizeof version);
+    mix(&h, &data_hash, sizeof data_hash);
+    mix(&h, &c->nteacher, sizeof c->nteacher);
+    mix(&h, c->teacher, sizeof(int) * c->nteacher);
+    mix(&h, &c->teacher_dropout, sizeof c->teacher_dropout);
+    mix(&h, &c->seed, sizeof c->seed);
+    mix(&h, &c->teacher_epochs, sizeof c->teacher_epochs);
+    mix(&h, &c->batch, sizeof c->batch);
+    mix(&h, &c->optim.kind, sizeof c->optim.kind);
+    mix(&h, &c->teacher_lr, sizeof c->teacher_lr);
+    mix(&h, &c->optim.momentum, sizeof c->optim.momentum);
+    mix(&h, &c->optim.weight_decay, sizeof c->optim.weight_decay);
+    mix(&h, &c->optim.beta1, sizeof c->optim.beta1);
+    mix(&h, &c->optim.beta2, sizeof c->optim.beta2);
+    mix(&h, &c->optim.eps, sizeof c->optim.eps);
+    return h;
+}
+
+const char *train_cache_dir(const train_config *c, char *buf, size_t len)
+{
+    const char *e;
+    if (c->cache_dir[0]) snprintf(buf, len, "%s", c->cache_dir);
+    else if ((e = getenv("DISTILLERY_CACHE")) && *e) snprintf(buf, len, "%s", e);
+    else if ((e = getenv("XDG_CACHE_HOME")) && *e) snprintf(buf, len, "%s/distillery", e);
+    else if ((e = getenv("HOME")) && *e) snprintf(buf, len, "%s/.cache/distillery", e);
+    else return NULL;
+    return buf;
+}
