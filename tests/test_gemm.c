@@ -29,8 +29,8 @@ typedef struct shape {
 } shape;
 
 static const shape shapes[] = {
-    {1, 1, 1}, {3, 5, 7}, {17, 1, 33}, {1, 19, 1}, {33, 17, 1}, {129, 65, 31}, {64, 1, 200},
-    {2, 257, 3}, {31, 33, 65},
+    {1, 1, 1},     {3, 5, 7},    {17, 1, 33}, {1, 19, 1},   {33, 17, 1},
+    {129, 65, 31}, {64, 1, 200}, {2, 257, 3}, {31, 33, 65},
 };
 
 /* One comparison of nn_gemm against nn_gemm_ref; returns the worst |C - Cref| / scale and
@@ -58,9 +58,12 @@ static double check_one(nn_rng *rng, bool ta, bool tb, shape s, float alpha, flo
             C[i] = beta == 0.0f ? NAN : nn_rng_normal(rng);
     }
     memcpy(Cref, C, nc * sizeof(float));
-    for (size_t i = 0; i < na; i++) Aabs[i] = fabsf(A[i]);
-    for (size_t i = 0; i < nb; i++) Babs[i] = fabsf(B[i]);
-    for (size_t i = 0; i < nc; i++) Cabs[i] = fabsf(C[i]);
+    for (size_t i = 0; i < na; i++)
+        Aabs[i] = fabsf(A[i]);
+    for (size_t i = 0; i < nb; i++)
+        Babs[i] = fabsf(B[i]);
+    for (size_t i = 0; i < nc; i++)
+        Cabs[i] = fabsf(C[i]);
 
     nn_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     nn_gemm_ref(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, Cref, ldc);
@@ -95,18 +98,22 @@ static void test_known_values(void)
     float C[4], Cr[4];
     nn_gemm(false, false, 2, 2, 3, 1.0f, A, 3, B, 2, 0.0f, C, 2);
     nn_gemm_ref(false, false, 2, 2, 3, 1.0f, A, 3, B, 2, 0.0f, Cr, 2);
-    tap_ok(tu_max_abs_diff(C, want, 4) == 0, "nn_gemm: [1 2 3;4 5 6][7 8;9 10;11 12] = [58 64;139 154]");
+    tap_ok(tu_max_abs_diff(C, want, 4) == 0,
+           "nn_gemm: [1 2 3;4 5 6][7 8;9 10;11 12] = [58 64;139 154]");
     tap_ok(tu_max_abs_diff(Cr, want, 4) == 0, "nn_gemm_ref: the same product by hand");
     nn_gemm(true, true, 2, 2, 3, 1.0f, At, 2, Bt, 3, 0.0f, C, 2);
     nn_gemm_ref(true, true, 2, 2, 3, 1.0f, At, 2, Bt, 3, 0.0f, Cr, 2);
-    tap_ok(tu_max_abs_diff(C, want, 4) == 0, "nn_gemm: the same product from A^T, B^T (ta = tb = 1)");
+    tap_ok(tu_max_abs_diff(C, want, 4) == 0,
+           "nn_gemm: the same product from A^T, B^T (ta = tb = 1)");
     tap_ok(tu_max_abs_diff(Cr, want, 4) == 0, "nn_gemm_ref: the same product from A^T, B^T");
     /* beta = 1 accumulates, alpha scales: C = 0.5 * A B + 1 * [1 1; 1 1] */
-    for (int i = 0; i < 4; i++) C[i] = Cr[i] = 1.0f;
+    for (int i = 0; i < 4; i++)
+        C[i] = Cr[i] = 1.0f;
     const float want2[4] = {30, 33, 70.5f, 78};
     nn_gemm(false, false, 2, 2, 3, 0.5f, A, 3, B, 2, 1.0f, C, 2);
     nn_gemm_ref(false, false, 2, 2, 3, 0.5f, A, 3, B, 2, 1.0f, Cr, 2);
-    tap_ok(tu_max_abs_diff(C, want2, 4) == 0, "nn_gemm: alpha 0.5, beta 1 on ones gives [30 33;70.5 78]");
+    tap_ok(tu_max_abs_diff(C, want2, 4) == 0,
+           "nn_gemm: alpha 0.5, beta 1 on ones gives [30 33;70.5 78]");
     tap_ok(tu_max_abs_diff(Cr, want2, 4) == 0, "nn_gemm_ref: alpha 0.5, beta 1 on ones");
     /* beta = 0.5 halves what C held: C = 1 * A B + 0.5 * want2 */
     nn_gemm(false, false, 2, 2, 3, 1.0f, A, 3, B, 2, 0.5f, C, 2);
@@ -180,7 +187,8 @@ static void test_threads(nn_rng *rng)
            nn_get_threads());
     bool pad_ok;
     double rel = check_one(rng, false, true, (shape){257, 129, 65}, 1.0f, 0.0f, &pad_ok);
-    tap_ok(rel <= 1e-5 && pad_ok, "nn_gemm with 2 threads == reference (257x129x65), err %.3g", rel);
+    tap_ok(rel <= 1e-5 && pad_ok, "nn_gemm with 2 threads == reference (257x129x65), err %.3g",
+           rel);
     nn_set_threads(1);
     tap_ok(nn_get_threads() == 1, "nn_set_threads(1) then nn_get_threads() == 1 (got %d)",
            nn_get_threads());

@@ -35,7 +35,8 @@ static double linear_loss(void *p)
     float out[LB * LO];
     nn_linear_forward(out, c->inp, c->w, c->b, LB, LI, LO);
     double L = 0;
-    for (int i = 0; i < LB * LO; i++) L += (double)c->r[i] * out[i];
+    for (int i = 0; i < LB * LO; i++)
+        L += (double)c->r[i] * out[i];
     return L;
 }
 
@@ -44,7 +45,8 @@ static void report(const char *what, tu_fd_result r)
     if (!r.pass)
         tap_diag("%s: %zu of %zu failed; worst at %zu: analytic %.9g, fd %.9g", what, r.nfailed,
                  r.nchecked, r.worst_i, r.worst_g, r.worst_fd);
-    tap_ok(r.pass, "%s: FD check of %zu entries (worst rel %.2g, worst abs %.2g, %.0f%% of tolerance)",
+    tap_ok(r.pass,
+           "%s: FD check of %zu entries (worst rel %.2g, worst abs %.2g, %.0f%% of tolerance)",
            what, r.nchecked, r.worst_rel, r.worst_abs, 100 * r.worst_ratio);
 }
 
@@ -63,7 +65,8 @@ static void test_linear(nn_rng *rng)
     for (int r = 0; r < LB; r++)
         for (int o = 0; o < LO; o++) {
             double acc = c.b[o];
-            for (int i = 0; i < LI; i++) acc += (double)c.inp[r * LI + i] * c.w[o * LI + i];
+            for (int i = 0; i < LI; i++)
+                acc += (double)c.inp[r * LI + i] * c.w[o * LI + i];
             want[r * LO + o] = acc;
         }
     tap_ok(tu_max_abs_diff_fd(out, want, LB * LO) < 1e-5,
@@ -72,14 +75,18 @@ static void test_linear(nn_rng *rng)
 
     /* backward into buffers full of NaN: every entry must be overwritten */
     float dinp[LB * LI], dw[LO * LI], db[LO];
-    for (int i = 0; i < LB * LI; i++) dinp[i] = NAN;
-    for (int i = 0; i < LO * LI; i++) dw[i] = NAN;
-    for (int i = 0; i < LO; i++) db[i] = NAN;
+    for (int i = 0; i < LB * LI; i++)
+        dinp[i] = NAN;
+    for (int i = 0; i < LO * LI; i++)
+        dw[i] = NAN;
+    for (int i = 0; i < LO; i++)
+        db[i] = NAN;
     nn_linear_backward(dinp, dw, db, c.r, c.inp, c.w, LB, LI, LO);
     tap_ok(tu_all_finite(dinp, LB * LI) && tu_all_finite(dw, LO * LI) && tu_all_finite(db, LO),
            "linear backward overwrites dinp, dw, db (pre-filled with NaN)");
 
-    report("linear dinp", tu_fd_check(linear_loss, &c, c.inp, dinp, LB * LI, NULL, 0, 1e-2f, 1e-3, 1e-4));
+    report("linear dinp",
+           tu_fd_check(linear_loss, &c, c.inp, dinp, LB * LI, NULL, 0, 1e-2f, 1e-3, 1e-4));
     report("linear dw", tu_fd_check(linear_loss, &c, c.w, dw, LO * LI, NULL, 0, 1e-2f, 1e-3, 1e-4));
     report("linear db", tu_fd_check(linear_loss, &c, c.b, db, LO, NULL, 0, 1e-2f, 1e-3, 1e-4));
 
@@ -109,7 +116,8 @@ static double relu_loss(void *p)
     memcpy(y, c->x, sizeof y);
     nn_relu_forward(y, RN);
     double L = 0;
-    for (int i = 0; i < RN; i++) L += (double)c->r[i] * y[i];
+    for (int i = 0; i < RN; i++)
+        L += (double)c->r[i] * y[i];
     return L;
 }
 
@@ -125,7 +133,8 @@ static void test_relu(nn_rng *rng)
     memcpy(y, c.x, sizeof y);
     nn_relu_forward(y, RN);
     int ok = 1;
-    for (int i = 0; i < RN; i++) ok &= y[i] == (c.x[i] > 0 ? c.x[i] : 0.0f);
+    for (int i = 0; i < RN; i++)
+        ok &= y[i] == (c.x[i] > 0 ? c.x[i] : 0.0f);
     tap_ok(ok, "relu forward == max(x, 0) exactly on %d values", RN);
     float one[3] = {-0.0f, 0.0f, -1e-30f};
     nn_relu_forward(one, 3);
@@ -140,7 +149,7 @@ static void test_relu(nn_rng *rng)
 /* ---- dropout ---- */
 
 enum { DN = 64 };
-#define DROP_P 0.3f
+#define DROP_P    0.3f
 #define DROP_SEED 777
 
 typedef struct drop_ctx {
@@ -158,7 +167,8 @@ static double drop_loss(void *p)
     memcpy(y, c->x, sizeof y);
     nn_dropout_forward(y, c->mask, DN, DROP_P, &rng);
     double L = 0;
-    for (int i = 0; i < DN; i++) L += (double)c->r[i] * y[i];
+    for (int i = 0; i < DN; i++)
+        L += (double)c->r[i] * y[i];
     return L;
 }
 
@@ -181,7 +191,8 @@ static void test_dropout(nn_rng *rng)
         kept += c.mask[i];
     }
     tap_ok(ok, "dropout forward: mask in {0,1}, y = x / (1 - p) where kept, 0 where dropped");
-    tap_ok(kept > 0 && kept < DN, "dropout forward keeps some and drops some (%d of %d kept)", kept, DN);
+    tap_ok(kept > 0 && kept < DN, "dropout forward keeps some and drops some (%d of %d kept)", kept,
+           DN);
 
     /* backward against FD of the same masked function */
     uint8_t mask[DN];
@@ -198,21 +209,26 @@ static void test_dropout(nn_rng *rng)
     enum { BIG = 10000 };
     float *big = malloc(BIG * sizeof(float));
     uint8_t *bmask = malloc(BIG);
-    for (int i = 0; i < BIG; i++) big[i] = 1.0f;
+    for (int i = 0; i < BIG; i++)
+        big[i] = 1.0f;
     nn_dropout_forward(big, bmask, BIG, DROP_P, rng);
     double sum = 0;
     kept = 0;
-    for (int i = 0; i < BIG; i++) kept += bmask[i], sum += big[i];
-    tap_ok(fabs(kept / (double)BIG - 0.7) < 0.02, "dropout p = 0.3 keeps %.4f of 10000 (want 0.7 +/- 0.02)",
-           kept / (double)BIG);
+    for (int i = 0; i < BIG; i++)
+        kept += bmask[i], sum += big[i];
+    tap_ok(fabs(kept / (double)BIG - 0.7) < 0.02,
+           "dropout p = 0.3 keeps %.4f of 10000 (want 0.7 +/- 0.02)", kept / (double)BIG);
     tap_ok(fabs(sum / BIG - 1.0) < 0.03,
-           "inverted dropout preserves the mean: mean of dropout(ones) = %.4f (want 1 +/- 0.03)", sum / BIG);
+           "inverted dropout preserves the mean: mean of dropout(ones) = %.4f (want 1 +/- 0.03)",
+           sum / BIG);
 
     /* p = 0 keeps everything unchanged */
-    for (int i = 0; i < BIG; i++) big[i] = (float)i;
+    for (int i = 0; i < BIG; i++)
+        big[i] = (float)i;
     nn_dropout_forward(big, bmask, BIG, 0.0f, rng);
     ok = 1;
-    for (int i = 0; i < BIG; i++) ok &= big[i] == (float)i && bmask[i] == 1;
+    for (int i = 0; i < BIG; i++)
+        ok &= big[i] == (float)i && bmask[i] == 1;
     tap_ok(ok, "dropout p = 0 is the identity with a full mask");
     /* odd lengths (not a multiple of 4 draws) write exactly n entries */
     float odd[7] = {1, 1, 1, 1, 1, 1, 1};
@@ -220,7 +236,8 @@ static void test_dropout(nn_rng *rng)
     omask[7] = 0xAB;
     nn_dropout_forward(odd, omask, 7, 0.5f, rng);
     ok = omask[7] == 0xAB;
-    for (int i = 0; i < 7; i++) ok &= (omask[i] == 1 && odd[i] == 2.0f) || (omask[i] == 0 && odd[i] == 0.0f);
+    for (int i = 0; i < 7; i++)
+        ok &= (omask[i] == 1 && odd[i] == 2.0f) || (omask[i] == 0 && odd[i] == 0.0f);
     tap_ok(ok, "dropout on n = 7 writes 7 mask entries, values 0 or 2 at p = 0.5");
     free(big);
     free(bmask);
@@ -234,10 +251,13 @@ enum { SB = 4, SC = 7 };
 static void softmax_ref(double *p, const float *z, int C, double T)
 {
     double mx = z[0];
-    for (int c = 1; c < C; c++) mx = z[c] > mx ? z[c] : mx;
+    for (int c = 1; c < C; c++)
+        mx = z[c] > mx ? z[c] : mx;
     double sum = 0;
-    for (int c = 0; c < C; c++) sum += p[c] = exp((z[c] - mx) / T);
-    for (int c = 0; c < C; c++) p[c] /= sum;
+    for (int c = 0; c < C; c++)
+        sum += p[c] = exp((z[c] - mx) / T);
+    for (int c = 0; c < C; c++)
+        p[c] /= sum;
 }
 
 typedef struct soft_ctx {
@@ -252,7 +272,8 @@ static double soft_loss(void *p)
     float probs[SB * SC];
     nn_softmax(probs, c->z, SB, SC, c->T);
     double L = 0;
-    for (int i = 0; i < SB * SC; i++) L += (double)c->v[i] * probs[i];
+    for (int i = 0; i < SB * SC; i++)
+        L += (double)c->v[i] * probs[i];
     return L;
 }
 
@@ -268,24 +289,30 @@ static void test_softmax(nn_rng *rng)
         float p[SB * SC], q[SB * SC], zs[SB * SC];
         double want[SB * SC];
         nn_softmax(p, c.z, SB, SC, T);
-        for (int r = 0; r < SB; r++) softmax_ref(want + r * SC, c.z + r * SC, SC, T);
+        for (int r = 0; r < SB; r++)
+            softmax_ref(want + r * SC, c.z + r * SC, SC, T);
         double d = tu_max_abs_diff_fd(p, want, SB * SC);
         tap_ok(d < 1e-6, "softmax T=%g == double reference within 1e-6 (max diff %.2g)", T, d);
 
         double worst_sum = 0;
         for (int r = 0; r < SB; r++) {
             double s = 0;
-            for (int k = 0; k < SC; k++) s += p[r * SC + k];
+            for (int k = 0; k < SC; k++)
+                s += p[r * SC + k];
             if (fabs(s - 1) > worst_sum) worst_sum = fabs(s - 1);
         }
-        tap_ok(worst_sum < 1e-6, "softmax T=%g: rows sum to 1 within 1e-6 (worst %.2g)", T, worst_sum);
+        tap_ok(worst_sum < 1e-6, "softmax T=%g: rows sum to 1 within 1e-6 (worst %.2g)", T,
+               worst_sum);
 
-        for (int i = 0; i < SB * SC; i++) zs[i] = c.z[i] + 5.25f;
+        for (int i = 0; i < SB * SC; i++)
+            zs[i] = c.z[i] + 5.25f;
         nn_softmax(q, zs, SB, SC, T);
         d = tu_max_abs_diff(p, q, SB * SC);
-        tap_ok(d < 1e-6, "softmax T=%g: adding 5.25 to every logit changes nothing (max diff %.2g)", T, d);
+        tap_ok(d < 1e-6, "softmax T=%g: adding 5.25 to every logit changes nothing (max diff %.2g)",
+               T, d);
 
-        for (int i = 0; i < SB * SC; i++) zs[i] = c.z[i] / T;
+        for (int i = 0; i < SB * SC; i++)
+            zs[i] = c.z[i] / T;
         nn_softmax(q, zs, SB, SC, 1.0f);
         d = tu_max_abs_diff(p, q, SB * SC);
         tap_ok(d < 1e-6, "softmax(z, T=%g) == softmax(z / T, 1) within 1e-6 (max diff %.2g)", T, d);
@@ -294,7 +321,8 @@ static void test_softmax(nn_rng *rng)
         float g[SB * SC];
         for (int r = 0; r < SB; r++) {
             double vp = 0;
-            for (int k = 0; k < SC; k++) vp += (double)c.v[r * SC + k] * want[r * SC + k];
+            for (int k = 0; k < SC; k++)
+                vp += (double)c.v[r * SC + k] * want[r * SC + k];
             for (int k = 0; k < SC; k++)
                 g[r * SC + k] = (float)(want[r * SC + k] * (c.v[r * SC + k] - vp) / T);
         }
@@ -327,7 +355,8 @@ static void test_softmax(nn_rng *rng)
     float ph[5];
     nn_softmax(ph, huge, 1, 5, 0.5f);
     double s = 0;
-    for (int k = 0; k < 5; k++) s += ph[k];
+    for (int k = 0; k < 5; k++)
+        s += ph[k];
     tap_ok(tu_all_finite(ph, 5) && fabs(s - 1) < 1e-6,
            "softmax of 1e4-scale normals at T=0.5 is finite and sums to 1");
 }

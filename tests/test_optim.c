@@ -77,17 +77,23 @@ static void test_sgd(void)
     tap_ok(nn_optim_steps(o) == 0, "sgd: 0 steps before the first");
     float p[N], g[N];
     double rp[N], rbuf[N];
-    for (int i = 0; i < N; i++) p[i] = (float)P0[i], rp[i] = P0[i];
+    for (int i = 0; i < N; i++)
+        p[i] = (float)P0[i], rp[i] = P0[i];
     for (int t = 1; t <= STEPS; t++) {
-        for (int i = 0; i < N; i++) g[i] = (float)G[t - 1][i];
+        for (int i = 0; i < N; i++)
+            g[i] = (float)G[t - 1][i];
         nn_optim_step(o, p, g, 0.1f);
         sgd_ref(rp, rbuf, G[t - 1], t, 0.1, 0.9, 0.01);
         double d = max_diff(p, SGD_WANT[t - 1]);
-        tap_ok(d < 1e-6, "sgd momentum 0.9 wd 0.01 lr 0.1 (cfg.lr 7 ignored), step %d: params == "
-               "PyTorch's within 1e-6 (max diff %.2g)", t, d);
+        tap_ok(d < 1e-6,
+               "sgd momentum 0.9 wd 0.01 lr 0.1 (cfg.lr 7 ignored), step %d: params == "
+               "PyTorch's within 1e-6 (max diff %.2g)",
+               t, d);
         double dr = 0;
-        for (int i = 0; i < N; i++) dr = fmax(dr, fabs(rp[i] - SGD_WANT[t - 1][i]));
-        tap_ok(dr < 1e-12, "sgd reference reimplementation, step %d: == the literals (%.2g)", t, dr);
+        for (int i = 0; i < N; i++)
+            dr = fmax(dr, fabs(rp[i] - SGD_WANT[t - 1][i]));
+        tap_ok(dr < 1e-12, "sgd reference reimplementation, step %d: == the literals (%.2g)", t,
+               dr);
         tap_ok(nn_optim_steps(o) == t, "sgd: nn_optim_steps == %d after %d steps", t, t);
     }
     tap_close(p[0], 1.018292789, 1e-6, "sgd: p[0] after 3 steps = 1.018292789");
@@ -96,10 +102,12 @@ static void test_sgd(void)
     /* a schedule: lr 0.1, 0.05, 0.2 */
     static const float lrs[STEPS] = {0.1f, 0.05f, 0.2f};
     o = nn_optim_new(&cfg, N);
-    for (int i = 0; i < N; i++) p[i] = (float)P0[i], rp[i] = P0[i];
+    for (int i = 0; i < N; i++)
+        p[i] = (float)P0[i], rp[i] = P0[i];
     double d = 0;
     for (int t = 1; t <= STEPS; t++) {
-        for (int i = 0; i < N; i++) g[i] = (float)G[t - 1][i];
+        for (int i = 0; i < N; i++)
+            g[i] = (float)G[t - 1][i];
         nn_optim_step(o, p, g, lrs[t - 1]);
         sgd_ref(rp, rbuf, G[t - 1], t, lrs[t - 1], 0.9, 0.01);
         d = fmax(d, tu_max_abs_diff_fd(p, rp, N));
@@ -127,39 +135,50 @@ static void test_adamw(void)
     tap_ok(o != NULL, "adamw: nn_optim_new for 3 parameters");
     float p[N], g[N];
     double rp[N], rm[N] = {0}, rv[N] = {0};
-    for (int i = 0; i < N; i++) p[i] = (float)P0[i], rp[i] = P0[i];
+    for (int i = 0; i < N; i++)
+        p[i] = (float)P0[i], rp[i] = P0[i];
     for (int t = 1; t <= STEPS; t++) {
-        for (int i = 0; i < N; i++) g[i] = (float)G[t - 1][i];
+        for (int i = 0; i < N; i++)
+            g[i] = (float)G[t - 1][i];
         nn_optim_step(o, p, g, 0.1f);
         adamw_ref(rp, rm, rv, G[t - 1], t, 0.1, 0.9, 0.999, 1e-8, 0.01);
         double d = max_diff(p, ADAMW_WANT[t - 1]);
-        tap_ok(d < 1e-6, "adamw lr 0.1 betas 0.9/0.999 eps 1e-8 wd 0.01 (cfg.lr 0.5 ignored), step %d: "
-               "params == PyTorch's within 1e-6 (max diff %.2g)", t, d);
+        tap_ok(d < 1e-6,
+               "adamw lr 0.1 betas 0.9/0.999 eps 1e-8 wd 0.01 (cfg.lr 0.5 ignored), step %d: "
+               "params == PyTorch's within 1e-6 (max diff %.2g)",
+               t, d);
         double dr = 0;
-        for (int i = 0; i < N; i++) dr = fmax(dr, fabs(rp[i] - ADAMW_WANT[t - 1][i]));
-        tap_ok(dr < 1e-12, "adamw reference reimplementation, step %d: == the literals (%.2g)", t, dr);
+        for (int i = 0; i < N; i++)
+            dr = fmax(dr, fabs(rp[i] - ADAMW_WANT[t - 1][i]));
+        tap_ok(dr < 1e-12, "adamw reference reimplementation, step %d: == the literals (%.2g)", t,
+               dr);
         tap_ok(nn_optim_steps(o) == t, "adamw: nn_optim_steps == %d after %d steps", t, t);
     }
     /* step 1 by hand: mhat = g, vhat = g^2, so p = 1 * (1 - 0.001) - 0.1 * 0.1 / (0.1 + 1e-8) */
-    tap_close(ADAMW_WANT[0][0], 0.999 - 0.01 / (0.1 + 1e-8), 1e-12, "adamw literal for step 1 matches the hand computation");
+    tap_close(ADAMW_WANT[0][0], 0.999 - 0.01 / (0.1 + 1e-8), 1e-12,
+              "adamw literal for step 1 matches the hand computation");
     nn_optim_free(o);
 
     /* the decoupled decay comes before the Adam step, at the step's lr: a zero gradient only
      * decays, p = p0 * (1 - lr*wd)^3, with no 0/0 */
     o = nn_optim_new(&cfg, 1);
     float z = 2.0f, gz = 0.0f;
-    for (int t = 0; t < 3; t++) nn_optim_step(o, &z, &gz, 0.1f);
-    tap_close(z, 2.0 * pow(1 - 0.1 * 0.01, 3), 1e-6, "adamw: a zero gradient only decays, p = 2 * 0.999^3");
+    for (int t = 0; t < 3; t++)
+        nn_optim_step(o, &z, &gz, 0.1f);
+    tap_close(z, 2.0 * pow(1 - 0.1 * 0.01, 3), 1e-6,
+              "adamw: a zero gradient only decays, p = 2 * 0.999^3");
     nn_optim_free(o);
 
     /* a schedule: lr 0.1, 0.05, 0.2 */
     static const float lrs[STEPS] = {0.1f, 0.05f, 0.2f};
     o = nn_optim_new(&cfg, N);
     memset(rm, 0, sizeof rm), memset(rv, 0, sizeof rv);
-    for (int i = 0; i < N; i++) p[i] = (float)P0[i], rp[i] = P0[i];
+    for (int i = 0; i < N; i++)
+        p[i] = (float)P0[i], rp[i] = P0[i];
     double d = 0;
     for (int t = 1; t <= STEPS; t++) {
-        for (int i = 0; i < N; i++) g[i] = (float)G[t - 1][i];
+        for (int i = 0; i < N; i++)
+            g[i] = (float)G[t - 1][i];
         nn_optim_step(o, p, g, lrs[t - 1]);
         adamw_ref(rp, rm, rv, G[t - 1], t, lrs[t - 1], 0.9, 0.999, 1e-8, 0.01);
         d = fmax(d, tu_max_abs_diff_fd(p, rp, N));
@@ -177,7 +196,8 @@ static void test_defaults(void)
            "adam defaults: lr 1e-3, betas 0.9/0.999, eps 1e-8, wd 0");
     tap_ok(s.kind == NN_OPTIM_SGD && s.lr == 0.05f && s.momentum == 0.9f && s.weight_decay == 0.0f,
            "sgd defaults: lr 0.05, momentum 0.9, wd 0");
-    tap_ok(strcmp(nn_optim_name(NN_OPTIM_SGD), "sgd") == 0 && strcmp(nn_optim_name(NN_OPTIM_ADAM), "adam") == 0,
+    tap_ok(strcmp(nn_optim_name(NN_OPTIM_SGD), "sgd") == 0 &&
+               strcmp(nn_optim_name(NN_OPTIM_ADAM), "adam") == 0,
            "nn_optim_name: sgd, adam");
     nn_optim_free(NULL);
     tap_diag("nn_optim_free(NULL) is a no-op");

@@ -368,12 +368,12 @@ static void test_full_run(void)
         if (*p) p++;
     }
     tap_ok(thirteen, "every csv row has 13 cells");
-    tap_ok(csv && strstr(csv, "\nstep,teacher,teacher,1,1,,,0.00100000005,1.5,,,1.5,\n"),
+    tap_ok(csv && strstr(csv, "\nstep,teacher,teacher,1,1,,,0.001,1.5,,,1.5,\n"),
            "a teacher step row: T, alpha, kl, t2kl and acc empty");
-    tap_ok(csv && strstr(csv, "\nstep,distil,student,1,1,4,0.699999988,0.00100000005,nan,inf,4,"
+    tap_ok(csv && strstr(csv, "\nstep,distil,student,1,1,4,0.7,0.001,nan,inf,4,"
                               "-inf,\n"),
            "a student step row, non-finite as nan/inf");
-    tap_ok(csv && strstr(csv, "\nstep,distil,baseline,1,2,,,0.00100000005,0.6,,,0.6,\n"),
+    tap_ok(csv && strstr(csv, "\nstep,distil,baseline,1,2,,,0.001,0.6,,,0.6,\n"),
            "a baseline step row in the distil phase");
     tap_ok(csv && strstr(csv, "\neval,teacher,teacher,1,10,,,,,,,0.1,0.9\n"),
            "an eval row: loss and acc only");
@@ -388,10 +388,10 @@ static void test_full_run(void)
            "non-finite numbers become null");
     tap_ok(jl &&
                strstr(jl, "{\"kind\":\"step\",\"phase\":\"teacher\",\"model\":\"teacher\","
-                          "\"epoch\":1,\"step\":2,\"lr\":0.00100000005,\"ce\":0.75,\"loss\":0.75}"),
+                          "\"epoch\":1,\"step\":2,\"lr\":0.001,\"ce\":0.75,\"loss\":0.75}"),
            "a teacher step object has lr, ce and loss only");
     tap_ok(jl && strstr(jl, "\"model\":\"student\",\"epoch\":2,\"step\":4,\"T\":4,\"alpha\":"
-                            "0.699999988,\"lr\":0.00100000005,\"ce\":0.5,\"kl\":0.25,\"t2kl\":4,"
+                            "0.7,\"lr\":0.001,\"ce\":0.5,\"kl\":0.25,\"t2kl\":4,"
                             "\"loss\":0.3}"),
            "a student step object has T, alpha, kl and t2kl");
     tap_ok(jl && strstr(jl, "\"kind\":\"eval\"") && strstr(jl, "\"class_acc\":[0.9,0.45,1]") &&
@@ -435,7 +435,7 @@ static void test_full_run(void)
     tap_close(diff ? strtod(diff + 26, NULL) : NAN, 0.78 - 0.72, 1e-9,
               "summary has student_minus_baseline");
     tap_ok(sum && strstr(sum, "\"teacher_cached\": true") && strstr(sum, "\"transfer_n\": 600") &&
-               strstr(sum, "\"transfer_labeled\": 600") && strstr(sum, "\"alpha\": 0.699999988"),
+               strstr(sum, "\"transfer_labeled\": 600") && strstr(sum, "\"alpha\": 0.7"),
            "summary has the transfer set, teacher_cached, T, alpha and lr");
     free(sum);
     char tmpname[64];

@@ -15,13 +15,15 @@
 /* x (n) = scale * N(0, 1) */
 static inline void tu_fill_normal(nn_rng *rng, float *x, size_t n, float scale)
 {
-    for (size_t i = 0; i < n; i++) x[i] = scale * nn_rng_normal(rng);
+    for (size_t i = 0; i < n; i++)
+        x[i] = scale * nn_rng_normal(rng);
 }
 
 /* x (n) uniform in [lo, hi) */
 static inline void tu_fill_uniform(nn_rng *rng, float *x, size_t n, float lo, float hi)
 {
-    for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * nn_rng_uniform(rng);
+    for (size_t i = 0; i < n; i++)
+        x[i] = lo + (hi - lo) * nn_rng_uniform(rng);
 }
 
 /* max |a - b| over n; NaN anywhere gives +inf, so a NaN can never pass a tolerance */
@@ -69,11 +71,11 @@ static inline bool tu_all_finite(const float *x, size_t n)
 typedef struct tu_fd_result {
     bool pass;
     size_t nchecked, nfailed;
-    size_t nskipped;      /* indices the skip callback discarded (not counted in nchecked) */
-    double worst_rel;     /* worst |g - fd| / max(|g|, |fd|) over entries above atol */
-    double worst_abs;     /* worst |g - fd| */
-    double worst_ratio;   /* worst |g - fd| / allowed; > 1 is a failure */
-    size_t worst_i;       /* index with the worst ratio */
+    size_t nskipped;    /* indices the skip callback discarded (not counted in nchecked) */
+    double worst_rel;   /* worst |g - fd| / max(|g|, |fd|) over entries above atol */
+    double worst_abs;   /* worst |g - fd| */
+    double worst_ratio; /* worst |g - fd| / allowed; > 1 is a failure */
+    size_t worst_i;     /* index with the worst ratio */
     double worst_g, worst_fd;
 } tu_fd_result;
 

@@ -14,7 +14,7 @@ typedef struct nn_kd_terms {
     double total; /* the loss whose gradient is returned */
 } nn_kd_terms;
 
-/* s, t (B,C) student and teacher logits; labels (B), < 0 for none; grad (B,C) = dL/ds, or NULL.
+/* s, t (B,C) student and teacher logits; labels (B) in [0, C), or < 0 for none; grad (B,C) = dL/ds, or NULL.
  * t may be NULL when alpha == 0 (kl and t2kl are then 0). T > 0, alpha in [0, 1]. */
 nn_kd_terms nn_kd_loss(const float *s, const float *t, const int *labels, int B, int C, float T,
                        float alpha, float *grad);

@@ -23,7 +23,7 @@ void nn_mlp_free(nn_mlp *m);
 /* Kaiming-uniform weights (ReLU gain), zero biases, drawn from rng. */
 void nn_mlp_init(nn_mlp *m, nn_rng *rng);
 
-/* x (B, widths[0]) is borrowed and must stay unchanged until nn_mlp_backward.
+/* x (B, widths[0]), B <= max_batch, is borrowed and must stay unchanged until nn_mlp_backward.
  * train enables dropout (rng then required). Returns the logits (B, classes), owned by m and
  * valid until the next forward. */
 const float *nn_mlp_forward(nn_mlp *m, const float *x, int B, bool train, nn_rng *rng);

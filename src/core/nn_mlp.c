@@ -6,6 +6,7 @@
  * and dropout (the logits for the last layer); backward reads only these and the input x. */
 #include "distillery/nn_mlp.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -164,9 +165,11 @@ int nn_parse_widths(const char *s, int *widths, int cap, char *err, size_t errle
     int n = 0;
     const char *p = s;
     for (;;) {
-        char *end;
+        char *end = (char *)p;
+        long v = 0;
         errno = 0;
-        long v = strtol(p, &end, 10);
+        /* digits only: strtol alone would take " 784" or "+784" */
+        if (isdigit((unsigned char)*p)) v = strtol(p, &end, 10);
         if (end == p || errno || v < 1 || v > (1 << 20)) {
             snprintf(err, errlen, "bad model '%s': expected widths like 784-1200-1200-10, each in 1..%d",
                      s, 1 << 20);
@@ -194,6 +197,7 @@ int nn_parse_widths(const char *s, int *widths, int cap, char *err, size_t errle
 void nn_format_widths(const int *widths, int n, char *buf, size_t len)
 {
     size_t used = 0;
+    if (len == 0) return;
     buf[0] = '\0';
     for (int i = 0; i < n && used < len; i++) {
         int k = snprintf(buf + used, len - used, i ? "-%d" : "%d", widths[i]);

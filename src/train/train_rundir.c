@@ -56,13 +56,18 @@ static void end_line(train_rundir *rd, int i)
     if (fflush(f) != 0 || ferror(f)) note_error(rd, FILE_NAMES[i], "write failed", errno);
 }
 
-/* %.9g whatever LC_NUMERIC says: ncursesw needs setlocale(), and a decimal comma would break
+/* A number in C-locale form whatever LC_NUMERIC says: ncursesw needs setlocale(), and a decimal comma would break
  * both the CSV and the JSON. %g never groups thousands, so any byte that is not part of a
  * C-locale number is the decimal point. */
 static void fmt_num(char *out, size_t len, double x)
 {
+    /* the shortest form that reads back as the same float: the numbers are float-accurate, and
+     * "0.001" reads better than "0.00100000005" */
     char buf[64];
-    snprintf(buf, sizeof buf, "%.9g", x);
+    for (int prec = 6; prec <= 9; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, x);
+        if ((float)strtod(buf, NULL) == (float)x) break;
+    }
     size_t o = 0;
     bool point = false;
     for (const char *p = buf; *p && o + 1 < len; p++) {
