@@ -236,7 +236,7 @@ static int set_version(options *o, const char *v, char *err, size_t errlen)
     return 0;
 }
 
-/* Defaults shown by --help are read from train_config_defaults() where they are numbers. */
+/* The defaults in brackets are train_config_defaults()'s; tests/test_cli.sh holds them together. */
 static const opt options_table[] = {
     {"headless", NULL, set_headless, "run without the screen, progress on stderr"},
     {"data", "SET", set_data, "fashion-mnist, synthetic, or an MNIST-format folder [fashion-mnist]"},
@@ -307,9 +307,12 @@ static int parse_args(options *o, int argc, char **argv, char *err, size_t errle
                 op = &options_table[k];
         if (!op) return snprintf(err, errlen, "unknown option '%.*s' (see --help)", (int)len + 2, a), -1;
         const char *v = eq ? eq + 1 : NULL;
-        if (op->arg && op->arg[0] != '[' && !v) {
+        bool optional = op->arg && op->arg[0] == '[';
+        if (op->arg && !v && !optional) {
             if (i + 1 >= argc) return snprintf(err, errlen, "--%s needs a value (%s)", op->name, op->arg), -1;
             v = argv[++i];
+        } else if (optional && !v && i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+            v = argv[++i]; /* "--baseline no" as well as "--baseline=no" */
         }
         if (!op->arg && v) return snprintf(err, errlen, "--%s takes no value", op->name), -1;
         if (op->set(o, v, err, errlen)) return -1;

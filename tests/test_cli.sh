@@ -30,6 +30,12 @@ for f in headless data teacher student T alpha epochs teacher-epochs batch lr op
 done
 ok "$( [ -z "$missing" ]; echo $?)" "--help lists every flag${missing:+ (missing:$missing)}"
 grep -q "\[4\]" "$tmp/help"; ok $? "--help shows defaults"
+readme="${top_srcdir:-.}/README.md"
+undocumented=""
+for f in $(sed -n 's/^  --\([a-z-]*\).*/\1/p' "$tmp/help"); do
+    grep -q -- "\`--$f[\` ]" "$readme" || undocumented="$undocumented $f"
+done
+ok "$( [ -z "$undocumented" ]; echo $?)" "README documents every flag${undocumented:+ (missing:$undocumented)}"
 "$bin" --version | grep -q "^distillery [0-9]"; ok $? "--version prints the version"
 
 expect 2 "unknown option '--bogus'" "an unknown flag is refused" -- --bogus
@@ -65,6 +71,15 @@ ok $? "metrics.csv has its header"
 [ "$(grep -c '^eval,distil,student' "$tmp/run1/metrics.csv")" = 2 ]; ok $? "one student evaluation per epoch"
 grep -q '"status": "done"' "$tmp/run1/summary.json"; ok $? "summary.json says done"
 grep -q "^done: teacher" "$tmp/out"; ok $? "the final line reports the accuracies"
+# the defaults --help shows are the ones a run uses
+for kv in '"T": 4,' '"alpha": 0.7,' '"batch": 128,' '"optim": "adam",' '"lr": 0.001,' \
+          '"seed": 1,' '"teacher_dropout": 0.2,' '"student_dropout": 0,' '"baseline": true,'; do
+    grep -qF "$kv" "$tmp/run1/config.json"; ok $? "config.json has the default $kv"
+done
+for d in "T X .*\[4\]" "alpha X .*\[0.7\]" "batch N .*\[128\]" "seed N .*\[1\]" "epochs N .*\[10\]" \
+         "teacher-epochs N .*\[5\]" "student WIDTHS .*\[784-32-10\]" "teacher-dropout P .*\[0.2\]"; do
+    grep -q -- "--$d" "$tmp/help"; ok $? "--help shows the default of --$d"
+done
 
 # one seed, the same numbers
 "$bin" $tiny --run-dir "$tmp/run2" >/dev/null 2>&1

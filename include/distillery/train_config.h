@@ -69,6 +69,9 @@ uint64_t train_teacher_key(const train_config *c, uint64_t data_hash);
  * else $HOME/.cache/distillery. Fills buf; returns buf, or NULL if none can be named. */
 const char *train_cache_dir(const train_config *c, char *buf, size_t len);
 
+/* x in the shortest form that reads back as the same float, with a '.' whatever the locale. */
+void train_format_number(char *out, size_t len, double x);
+
 /* A JSON string literal of s (quotes and escapes) into f. */
 void train_json_string(FILE *f, const char *s);
 

@@ -98,6 +98,32 @@ int train_config_fit_data(train_config *c, const data_set *train, bool teacher_g
     return fit(c->student, c->nstudent, "student", student_given, train, err, errlen);
 }
 
+/* A number in C-locale form whatever LC_NUMERIC says: ncursesw needs setlocale(), and a decimal comma would break
+ * both the CSV and the JSON. %g never groups thousands, so any byte that is not part of a
+ * C-locale number is the decimal point. */
+void train_format_number(char *out, size_t len, double x)
+{
+    /* the shortest form that reads back as the same float: the numbers are float-accurate, and
+     * "0.001" reads better than "0.00100000005" */
+    char buf[64];
+    for (int prec = 6; prec <= 9; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, x);
+        if ((float)strtod(buf, NULL) == (float)x) break;
+    }
+    size_t o = 0;
+    bool point = false;
+    for (const char *p = buf; *p && o + 1 < len; p++) {
+        if (strchr("0123456789+-eE", *p)) {
+            out[o++] = *p;
+            point = false;
+        } else if (!point) {
+            out[o++] = '.';
+            point = true;
+        }
+    }
+    out[o] = '\0';
+}
+
 void train_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -114,6 +140,14 @@ static const char *data_kind_name(train_data_kind k)
     return k == TRAIN_DATA_FASHION ? "fashion-mnist" : k == TRAIN_DATA_SYNTHETIC ? "synthetic" : "dir";
 }
 
+/* a JSON member "key": number, the number in train_format_number's form */
+static void json_number(FILE *f, const char *key, double x)
+{
+    char buf[64];
+    train_format_number(buf, sizeof buf, x);
+    fprintf(f, "  \"%s\": %s,\n", key, isfinite(x) ? buf : "null");
+}
+
 void train_config_write_json(const train_config *c, FILE *f)
 {
     char teacher[128], student[128];
@@ -124,19 +158,22 @@ void train_config_write_json(const train_config *c, FILE *f)
     fprintf(f, ",\n  \"data\": \"%s\",\n  \"data_dir\": ", data_kind_name(c->data));
     train_json_string(f, c->data_dir);
     fprintf(f, ",\n  \"synth_train\": %d,\n  \"synth_test\": %d,\n", c->synth_train, c->synth_test);
-    fprintf(f, "  \"teacher\": \"%s\",\n  \"teacher_dropout\": %g,\n", teacher, c->teacher_dropout);
-    fprintf(f, "  \"student\": \"%s\",\n  \"student_dropout\": %g,\n", student, c->student_dropout);
-    fprintf(f, "  \"T\": %.9g,\n  \"alpha\": %.9g,\n", c->T, c->alpha);
+    fprintf(f, "  \"teacher\": \"%s\",\n", teacher);
+    json_number(f, "teacher_dropout", c->teacher_dropout);
+    fprintf(f, "  \"student\": \"%s\",\n", student);
+    json_number(f, "student_dropout", c->student_dropout);
+    json_number(f, "T", c->T);
+    json_number(f, "alpha", c->alpha);
     fprintf(f, "  \"epochs\": %d,\n  \"teacher_epochs\": %d,\n  \"batch\": %d,\n", c->epochs,
             c->teacher_epochs, c->batch);
-    fprintf(f, "  \"optim\": \"%s\",\n  \"lr\": %.9g,\n  \"teacher_lr\": %.9g,\n",
-            nn_optim_name(c->optim.kind), c->optim.lr, c->teacher_lr);
-    fprintf(f, "  \"momentum\": %.9g,\n  \"weight_decay\": %.9g,\n", c->optim.momentum,
-            c->optim.weight_decay);
+    fprintf(f, "  \"optim\": \"%s\",\n", nn_optim_name(c->optim.kind));
+    json_number(f, "lr", c->optim.lr);
+    json_number(f, "teacher_lr", c->teacher_lr);
+    json_number(f, "momentum", c->optim.momentum);
+    json_number(f, "weight_decay", c->optim.weight_decay);
     fprintf(f, "  \"seed\": %llu,\n", (unsigned long long)c->seed);
-    fprintf(f, "  \"transfer_fraction\": %.9g,\n  \"transfer_count\": %ld,\n",
-            c->transfer.fraction, c->transfer.count);
-    fprintf(f, "  \"omit\": ");
+    json_number(f, "transfer_fraction", c->transfer.fraction);
+    fprintf(f, "  \"transfer_count\": %ld,\n  \"omit\": ", c->transfer.count);
     train_json_string(f, c->omit);
     fprintf(f, ",\n  \"labeled\": %ld,\n  \"baseline\": %s,\n  \"teacher_load\": ",
             c->transfer.labeled, c->baseline ? "true" : "false");

@@ -1,6 +1,6 @@
 /* train_rundir: the run directory, the record of a run (layout in train_rundir.h).
  *
- * metrics.csv and metrics.jsonl hold only what the trainer computed, printed with %.9g and no
+ * metrics.csv and metrics.jsonl hold only what the trainer computed, printed in their shortest exact form and no
  * clock times, so the same run twice gives byte-identical files; times go to events.log and
  * summary.json. Every line is flushed as it is written, so a crash loses nothing already logged.
  * A write error never stops the run: the first one is remembered and reported at close. */
@@ -56,32 +56,6 @@ static void end_line(train_rundir *rd, int i)
     if (fflush(f) != 0 || ferror(f)) note_error(rd, FILE_NAMES[i], "write failed", errno);
 }
 
-/* A number in C-locale form whatever LC_NUMERIC says: ncursesw needs setlocale(), and a decimal comma would break
- * both the CSV and the JSON. %g never groups thousands, so any byte that is not part of a
- * C-locale number is the decimal point. */
-static void fmt_num(char *out, size_t len, double x)
-{
-    /* the shortest form that reads back as the same float: the numbers are float-accurate, and
-     * "0.001" reads better than "0.00100000005" */
-    char buf[64];
-    for (int prec = 6; prec <= 9; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, x);
-        if ((float)strtod(buf, NULL) == (float)x) break;
-    }
-    size_t o = 0;
-    bool point = false;
-    for (const char *p = buf; *p && o + 1 < len; p++) {
-        if (strchr("0123456789+-eE", *p)) {
-            out[o++] = *p;
-            point = false;
-        } else if (!point) {
-            out[o++] = '.';
-            point = true;
-        }
-    }
-    out[o] = '\0';
-}
-
 /* A number in a CSV cell; non-finite values as nan/inf/-inf (never "-nan"), which csv readers
  * accept. */
 static void csv_num(FILE *f, double x)
@@ -92,7 +66,7 @@ static void csv_num(FILE *f, double x)
     else if (isinf(x))
         fputs(x < 0 ? "-inf" : "inf", f);
     else {
-        fmt_num(buf, sizeof buf, x);
+        train_format_number(buf, sizeof buf, x);
         fputs(buf, f);
     }
 }
@@ -105,7 +79,7 @@ static void json_num(FILE *f, double x)
         fputs("null", f);
         return;
     }
-    fmt_num(buf, sizeof buf, x);
+    train_format_number(buf, sizeof buf, x);
     fputs(buf, f);
 }
 
