@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -242,20 +243,20 @@ static const opt options_table[] = {
     {"data", "SET", set_data, "fashion-mnist, synthetic, or an MNIST-format folder [fashion-mnist]"},
     {"teacher", "WIDTHS", set_teacher, "teacher widths [784-1200-1200-10]"},
     {"student", "WIDTHS", set_student, "student widths [784-32-10]"},
-    {"T", "X", set_T, "distillation temperature, > 0 [4]"},
+    {"T", "X", set_T, "distillation temperature, > 0 [2]"},
     {"alpha", "X", set_alpha, "weight of the soft (teacher) term, in [0, 1] [0.7]"},
-    {"epochs", "N", set_epochs, "student epochs over the transfer set [10]"},
-    {"teacher-epochs", "N", set_tepochs, "teacher epochs over the training set [5]"},
+    {"epochs", "N", set_epochs, "student epochs over the transfer set [200]"},
+    {"teacher-epochs", "N", set_tepochs, "teacher epochs over the training set [10]"},
     {"batch", "N", set_batch, "minibatch size [128]"},
     {"lr", "X", set_lr, "student and baseline learning rate [adam 0.001, sgd 0.05]"},
-    {"teacher-lr", "X", set_teacher_lr, "teacher learning rate [same as --lr]"},
+    {"teacher-lr", "X", set_teacher_lr, "teacher learning rate [adam 0.0005, sgd 0.025]"},
     {"optim", "NAME", set_optim, "adam (AdamW) or sgd (with momentum) [adam]"},
     {"momentum", "X", set_momentum, "SGD momentum [0.9]"},
     {"weight-decay", "X", set_wd, "weight decay (decoupled for adam) [0]"},
-    {"teacher-dropout", "P", set_tdropout, "dropout after the teacher's hidden layers [0.2]"},
+    {"teacher-dropout", "P", set_tdropout, "dropout after the teacher's hidden layers [0.3]"},
     {"student-dropout", "P", set_sdropout, "dropout after the student's hidden layers [0]"},
     {"seed", "N", set_seed, "seed of every random choice [1]"},
-    {"transfer", "F|N", set_transfer, "student's transfer set: a fraction (0.05, 5%) or a count [all]"},
+    {"transfer", "F|N", set_transfer, "student's transfer set: a fraction (0.05, 5%, 100%) or a count [1%]"},
     {"omit", "CLASSES", set_omit, "classes left out of the transfer set, e.g. 3 or Shirt,3 [none]"},
     {"labeled", "N", set_labeled, "samples of the transfer set that keep their hard label [all]"},
     {"baseline", "[yes|no]", set_baseline, "train a student from hard labels alongside [yes]"},
@@ -406,6 +407,13 @@ static int load_data(options *o, data_set *trainset, data_set *testset, char *er
     return load_data(o, trainset, testset, err, errlen);
 }
 
+/* peak resident memory of this process so far, in MiB */
+static double peak_rss_mib(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024.0 : 0.0;
+}
+
 static void print_summary(const train_state *s, const char *dir)
 {
     const char *names[] = {"teacher", "student", "baseline"};
@@ -465,6 +473,10 @@ static int run_headless(options *o)
     train_get_state(t, &s);
     if (h.tty && !h.quiet) fputc('\n', stderr);
     const char *outcome = r == 0 ? "done" : interrupted ? "stopped" : "failed";
+    char note[128];
+    snprintf(note, sizeof note, "%.1f s, peak memory %.0f MiB", seconds_since(&h.start), peak_rss_mib());
+    train_rundir_note(h.rd, note);
+    if (!h.quiet) fprintf(stderr, "%s\n", note);
     if (interrupted) {
         snprintf(err, sizeof err, "stopped by signal %d at %s epoch %d step %ld", (int)interrupted,
                  train_phase_name(s.phase), s.epoch, s.step);
@@ -512,9 +524,9 @@ int main(int argc, char **argv)
         printf("distillery %s\n", PACKAGE_VERSION);
         return 0;
     }
-    /* an unset learning rate follows the optimizer's default, the teacher's follows --lr */
+    /* an unset learning rate follows the optimizer's default */
     if (!o.lr_given) o.c.optim.lr = nn_optim_defaults(o.c.optim.kind).lr;
-    if (!o.teacher_lr_given) o.c.teacher_lr = o.c.optim.lr;
+    if (!o.teacher_lr_given) o.c.teacher_lr = train_default_teacher_lr(o.c.optim.kind);
     if (train_config_check(&o.c, err, sizeof err)) {
         fprintf(stderr, "distillery: %s\n", err);
         return 2;

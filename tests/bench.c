@@ -101,6 +101,7 @@ int main(int argc, char **argv)
         c.no_cache = true;
         c.teacher_epochs = 1;
         c.teacher_dropout = 0.2f;
+        c.transfer.fraction = 1.0;
         int student[] = {784, 128, 10};
         memcpy(c.student, student, sizeof student);
         c.nstudent = 3;

@@ -29,7 +29,7 @@ for f in headless data teacher student T alpha epochs teacher-epochs batch lr op
     grep -q -- "--$f[ =]\|--$f\$" "$tmp/help" || missing="$missing $f"
 done
 ok "$( [ -z "$missing" ]; echo $?)" "--help lists every flag${missing:+ (missing:$missing)}"
-grep -q "\[4\]" "$tmp/help"; ok $? "--help shows defaults"
+grep -q "\[2\]" "$tmp/help"; ok $? "--help shows defaults"
 readme="${top_srcdir:-.}/README.md"
 undocumented=""
 for f in $(sed -n 's/^  --\([a-z-]*\).*/\1/p' "$tmp/help"); do
@@ -72,12 +72,12 @@ ok $? "metrics.csv has its header"
 grep -q '"status": "done"' "$tmp/run1/summary.json"; ok $? "summary.json says done"
 grep -q "^done: teacher" "$tmp/out"; ok $? "the final line reports the accuracies"
 # the defaults --help shows are the ones a run uses
-for kv in '"T": 4,' '"alpha": 0.7,' '"batch": 128,' '"optim": "adam",' '"lr": 0.001,' \
-          '"seed": 1,' '"teacher_dropout": 0.2,' '"student_dropout": 0,' '"baseline": true,'; do
+for kv in '"T": 2,' '"transfer_fraction": 0.01,' '"alpha": 0.7,' '"batch": 128,' '"optim": "adam",' '"lr": 0.001,' \
+          '"seed": 1,' '"teacher_dropout": 0.3,' '"teacher_lr": 0.0005,' '"student_dropout": 0,' '"baseline": true,'; do
     grep -qF "$kv" "$tmp/run1/config.json"; ok $? "config.json has the default $kv"
 done
-for d in "T X .*\[4\]" "alpha X .*\[0.7\]" "batch N .*\[128\]" "seed N .*\[1\]" "epochs N .*\[10\]" \
-         "teacher-epochs N .*\[5\]" "student WIDTHS .*\[784-32-10\]" "teacher-dropout P .*\[0.2\]"; do
+for d in "T X .*\[2\]" "alpha X .*\[0.7\]" "batch N .*\[128\]" "seed N .*\[1\]" "epochs N .*\[200\]" \
+         "teacher-epochs N .*\[10\]" "student WIDTHS .*\[784-32-10\]" "teacher-dropout P .*\[0.3\]"; do
     grep -q -- "--$d" "$tmp/help"; ok $? "--help shows the default of --$d"
 done
 
@@ -93,6 +93,7 @@ expect 1 "metrics.csv" "an existing run directory is not overwritten" -- $tiny -
 "$bin" $tiny --teacher-epochs 0 --load-teacher "$tmp/run1/teacher.ckpt" --run-dir "$tmp/run4" >/dev/null 2>"$tmp/err"
 ok $? "a run starts from a saved teacher"
 grep -q "teacher loaded from" "$tmp/run4/events.log"; ok $? "and its events say so"
+grep -q '"teacher": {"epoch": 0' "$tmp/run4/summary.json"; ok $? "and its summary has the loaded teacher's accuracy"
 
 # SIGTERM: a clean stop with everything written so far
 "$bin" --headless --data synthetic --teacher 784-256-256-10 --teacher-epochs 50 --no-cache --quiet \

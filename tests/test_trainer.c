@@ -68,6 +68,8 @@ static train_config small_config(void)
     c.nstudent = 3;
     c.teacher_epochs = 6;
     c.epochs = 6;
+    c.T = 4.0f;
+    c.transfer.fraction = 1.0;
     c.optim.lr = c.teacher_lr = 0.003f;
     c.no_cache = true;
     return c;

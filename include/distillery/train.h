@@ -76,7 +76,7 @@ typedef struct train_state {
     bool evaluating;           /* between epochs, evaluating on the test set */
     bool teacher_cached;       /* the teacher came from a checkpoint or the cache */
     train_metrics last[TRAIN_NMODELS];  /* latest step of each model (step 0: none yet) */
-    train_eval eval[TRAIN_NMODELS];     /* latest evaluation of each model (epoch 0: none yet) */
+    train_eval eval[TRAIN_NMODELS];     /* latest evaluation of each model (n 0: none yet; epoch 0: a loaded teacher) */
     train_eval best[TRAIN_NMODELS];     /* best evaluation of each model by accuracy */
     int transfer_n, transfer_labeled;
 } train_state;

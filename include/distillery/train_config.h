@@ -47,7 +47,9 @@ typedef struct train_config {
     bool quiet;
 } train_config;
 
-/* The default experiment: Fashion-MNIST, 784-1200-1200-10 teacher, 784-32-10 student. */
+/* The default experiment: Fashion-MNIST, a 784-1200-1200-10 teacher distilled into a 784-32-10
+ * student on a 1% transfer set (600 samples) at T = 2, alpha = 0.7. */
+float train_default_teacher_lr(nn_optim_kind kind);
 train_config train_config_defaults(void);
 
 /* Check ranges and consistency; 0 or -1 with err naming the field, what was expected and found. */

@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+float train_default_teacher_lr(nn_optim_kind kind)
+{
+    /* half the student's: the wide teacher keeps improving for longer at the lower rate */
+    return 0.5f * nn_optim_defaults(kind).lr;
+}
+
 train_config train_config_defaults(void)
 {
     train_config c;
@@ -17,19 +23,21 @@ train_config train_config_defaults(void)
     static const int teacher[] = {784, 1200, 1200, 10}, student[] = {784, 32, 10};
     memcpy(c.teacher, teacher, sizeof teacher);
     c.nteacher = 4;
-    c.teacher_dropout = 0.2f;
+    c.teacher_dropout = 0.3f;
     memcpy(c.student, student, sizeof student);
     c.nstudent = 3;
     c.student_dropout = 0.0f;
-    c.T = 4.0f;
+    c.T = 2.0f;
     c.alpha = 0.7f;
-    c.epochs = 10;
-    c.teacher_epochs = 5;
+    c.epochs = 200;
+    c.teacher_epochs = 10;
     c.batch = 128;
     c.optim = nn_optim_defaults(NN_OPTIM_ADAM);
-    c.teacher_lr = c.optim.lr;
+    c.teacher_lr = train_default_teacher_lr(c.optim.kind);
     c.seed = 1;
+    /* a small transfer set is where soft labels show what they carry (README, results) */
     c.transfer = data_transfer_defaults();
+    c.transfer.fraction = 0.01;
     c.baseline = true;
     c.threads = 0; /* 0: as many as the machine has, up to 2 */
     snprintf(c.run_root, sizeof c.run_root, "runs");

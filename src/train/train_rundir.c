@@ -463,8 +463,8 @@ static void write_summary_json(FILE *f, const train_state *s, const char *status
         fputs(",\n  \"lr\": ", f);
         json_num(f, s->lr);
         for (int m = 0; m < TRAIN_NMODELS; m++)
-            if (s->eval[m].epoch > 0) write_model_summary(f, s, (train_model)m);
-        if (s->eval[TRAIN_STUDENT].epoch > 0 && s->eval[TRAIN_BASELINE].epoch > 0) {
+            if (s->eval[m].n > 0) write_model_summary(f, s, (train_model)m);
+        if (s->eval[TRAIN_STUDENT].n > 0 && s->eval[TRAIN_BASELINE].n > 0) {
             fputs(",\n  \"student_minus_baseline\": ", f);
             json_num(f, s->eval[TRAIN_STUDENT].acc - s->eval[TRAIN_BASELINE].acc);
         }
