@@ -1,6 +1,6 @@
 /* bench: samples per second of the real trainer's steps on reference workloads, beside the time
  * of the very same GEMM calls alone (recorded with a trace, then replayed on buffers of the same
- * shapes), at 1 and 2 threads. The gap between the two is everything that is not a matrix
+ * shapes), at 1 and 2 threads. Each is the median over the timed steps. The gap between the two is everything that is not a matrix
  * product: data conversion, activations, the loss, the optimizer.
  *   teacher train   784-1200-1200-10, batch 128
  *   teacher cache   the same teacher's forward pass over the transfer set, chunks of 256
@@ -20,8 +20,20 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* replay the traced calls reps times; seconds per rep */
-static double gemm_only(const nn_gemm_trace *tr, int reps)
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Replay the traced calls step by step, three times over; the median seconds of a step. */
+static double gemm_only(const nn_gemm_trace *tr, const int *first, int steps)
 {
     size_t amax = 1, bmax = 1, cmax = 1;
     for (int i = 0; i < tr->n && i < tr->cap; i++) {
@@ -32,51 +44,61 @@ static double gemm_only(const nn_gemm_trace *tr, int reps)
     float *A = calloc(amax, 4), *B = calloc(bmax, 4), *C = calloc(cmax, 4);
     for (size_t i = 0; i < amax; i++) A[i] = (float)(i % 7) * 0.01f;
     for (size_t i = 0; i < bmax; i++) B[i] = (float)(i % 5) * 0.01f;
-    double best = 1e9;
-    for (int r = 0; r < reps; r++) {
-        double t0 = now();
-        for (int i = 0; i < tr->n && i < tr->cap; i++) {
-            const nn_gemm_call *g = &tr->calls[i];
-            nn_gemm(g->ta, g->tb, g->M, g->N, g->K, 1.0f, A, g->ta ? g->M : g->K, B,
-                    g->tb ? g->K : g->N, g->beta, C, g->N);
+    double *t = malloc(sizeof(double) * 3 * steps);
+    for (int r = 0; r < 3; r++)
+        for (int s = 0; s < steps; s++) {
+            double t0 = now();
+            for (int i = first[s]; i < first[s + 1] && i < tr->cap; i++) {
+                const nn_gemm_call *g = &tr->calls[i];
+                nn_gemm(g->ta, g->tb, g->M, g->N, g->K, 1.0f, A, g->ta ? g->M : g->K, B,
+                        g->tb ? g->K : g->N, g->beta, C, g->N);
+            }
+            t[r * steps + s] = now() - t0;
         }
-        double dt = now() - t0;
-        best = dt < best ? dt : best;
-    }
-    free(A), free(B), free(C);
-    return best;
+    double m = median(t, 3 * steps);
+    free(A), free(B), free(C), free(t);
+    return m;
 }
 
 typedef struct result {
-    double step_s, gemm_s;
-    long samples;
+    double step_s, gemm_s; /* median seconds of one step, and of its GEMM calls alone */
+    int batch;             /* samples per step */
 } result;
 
-/* Time `steps` steps of phase `phase` (after `warm` untimed ones), best of 3 passes of the trace
- * replay; the trainer's steps are timed as a whole. */
+#define MAX_STEPS 200
+
+/* Time `steps` steps of phase `phase` one by one (after `warm` untimed ones), recording their
+ * GEMM calls; then replay those calls alone. Medians, so a hiccup of the machine counts for
+ * neither side. */
 static result measure(train *t, train_phase phase, int warm, int steps)
 {
     train_state s;
     do train_get_state(t, &s);
     while (s.phase != phase && train_step(t) == 1);
     for (int i = 0; i < warm; i++) train_step(t);
-    static nn_gemm_call calls[4096];
-    nn_gemm_trace tr = {calls, 4096, 0};
+    static nn_gemm_call calls[8192];
+    static int first[MAX_STEPS + 1];
+    double times[MAX_STEPS];
+    nn_gemm_trace tr = {calls, 8192, 0};
     train_get_state(t, &s);
     long s0 = s.samples;
     nn_gemm_set_trace(&tr);
-    double t0 = now();
-    for (int i = 0; i < steps; i++) train_step(t);
-    double dt = now() - t0;
+    for (int i = 0; i < steps; i++) {
+        first[i] = tr.n;
+        double t0 = now();
+        train_step(t);
+        times[i] = now() - t0;
+    }
+    first[steps] = tr.n;
     nn_gemm_set_trace(NULL);
     train_get_state(t, &s);
-    result r = {dt / steps, gemm_only(&tr, 3) / steps, s.samples - s0};
+    result r = {median(times, steps), gemm_only(&tr, first, steps), (int)((s.samples - s0) / steps)};
     return r;
 }
 
-static void report(const char *what, int threads, result r, int steps)
+static void report(const char *what, int threads, result r)
 {
-    printf("%-34s %7d %12.0f %10.2f %10.2f %7.3f\n", what, threads, r.samples / (r.step_s * steps),
+    printf("%-34s %7d %12.0f %10.2f %10.2f %7.3f\n", what, threads, r.batch / r.step_s,
            r.step_s * 1e3, r.gemm_s * 1e3, r.step_s / r.gemm_s);
     fflush(stdout);
 }
@@ -108,9 +130,9 @@ int main(int argc, char **argv)
         c.baseline = false;
         train *t = train_new(&c, &trainset, &testset, NULL, NULL, err, sizeof err);
         if (!t) return fprintf(stderr, "bench: %s\n", err), 1;
-        report("teacher train 784-1200-1200-10 b128", threads, measure(t, TRAIN_PHASE_TEACHER, 3, 30), 30);
-        report("teacher cache (chunks of 256)", threads, measure(t, TRAIN_PHASE_CACHE, 2, 30), 30);
-        report("distil 784-128-10 b128", threads, measure(t, TRAIN_PHASE_DISTIL, 5, 80), 80);
+        report("teacher train 784-1200-1200-10 b128", threads, measure(t, TRAIN_PHASE_TEACHER, 3, 30));
+        report("teacher cache (chunks of 256)", threads, measure(t, TRAIN_PHASE_CACHE, 2, 30));
+        report("distil 784-128-10 b128", threads, measure(t, TRAIN_PHASE_DISTIL, 5, 80));
         train_free(t);
 
         /* the same with the baseline in lockstep; a 1-epoch teacher is enough to feed it */
@@ -120,7 +142,7 @@ int main(int argc, char **argv)
         c.baseline = true;
         t = train_new(&c, &trainset, &testset, NULL, NULL, err, sizeof err);
         if (!t) return fprintf(stderr, "bench: %s\n", err), 1;
-        report("distil + baseline 784-128-10 b128", threads, measure(t, TRAIN_PHASE_DISTIL, 5, 80), 80);
+        report("distil + baseline 784-128-10 b128", threads, measure(t, TRAIN_PHASE_DISTIL, 5, 80));
         train_free(t);
     }
     data_free(&trainset);
