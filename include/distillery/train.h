@@ -106,6 +106,10 @@ int train_set_T(train *t, float T);
 int train_set_alpha(train *t, float alpha);
 int train_set_lr(train *t, float lr);
 
+/* The same, for values that follow a schedule: checked, applied from the next step, not logged
+ * (each step's metrics carry them). -1 if any is out of range, and nothing changes. */
+int train_schedule(train *t, float T, float alpha, float lr);
+
 /* Logits (C) of one model for sample i of d; -1 if that model does not exist (yet). */
 int train_logits(train *t, train_model m, const data_set *d, int i, float *out);
 

@@ -31,6 +31,7 @@ typedef struct train_config {
     nn_optim_config optim; /* optim.lr is the student's (and baseline's) */
     float teacher_lr;      /* the teacher's learning rate */
     uint64_t seed;
+    uint64_t teacher_seed; /* the teacher's initial weights, dropout and batches */
 
     data_transfer_config transfer;
     char omit[256]; /* classes left out of the transfer set, as given ("3" or "Shirt,3") */

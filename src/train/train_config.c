@@ -35,6 +35,7 @@ train_config train_config_defaults(void)
     c.optim = nn_optim_defaults(NN_OPTIM_ADAM);
     c.teacher_lr = train_default_teacher_lr(c.optim.kind);
     c.seed = 1;
+    c.teacher_seed = 1;
     /* a small transfer set is where soft labels show what they carry (README, results) */
     c.transfer = data_transfer_defaults();
     c.transfer.fraction = 0.01;
@@ -179,7 +180,8 @@ void train_config_write_json(const train_config *c, FILE *f)
     json_number(f, "teacher_lr", c->teacher_lr);
     json_number(f, "momentum", c->optim.momentum);
     json_number(f, "weight_decay", c->optim.weight_decay);
-    fprintf(f, "  \"seed\": %llu,\n", (unsigned long long)c->seed);
+    fprintf(f, "  \"seed\": %llu,\n  \"teacher_seed\": %llu,\n", (unsigned long long)c->seed,
+            (unsigned long long)c->teacher_seed);
     json_number(f, "transfer_fraction", c->transfer.fraction);
     fprintf(f, "  \"transfer_count\": %ld,\n  \"omit\": ", c->transfer.count);
     train_json_string(f, c->omit);
@@ -205,7 +207,7 @@ uint64_t train_teacher_key(const train_config *c, uint64_t data_hash)
     mix(&h, &c->nteacher, sizeof c->nteacher);
     mix(&h, c->teacher, sizeof(int) * c->nteacher);
     mix(&h, &c->teacher_dropout, sizeof c->teacher_dropout);
-    mix(&h, &c->seed, sizeof c->seed);
+    mix(&h, &c->teacher_seed, sizeof c->teacher_seed);
     mix(&h, &c->teacher_epochs, sizeof c->teacher_epochs);
     mix(&h, &c->batch, sizeof c->batch);
     mix(&h, &c->optim.kind, sizeof c->optim.kind);

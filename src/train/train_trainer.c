@@ -202,7 +202,9 @@ train *train_new(const train_config *c, const data_set *trainset, const data_set
         snprintf(t->pending, sizeof t->pending, "no labelled samples: the baseline is off");
     }
 
-    for (int m = 0; m < TRAIN_NMODELS; m++) nn_rng_seed(&t->rng[m], c->seed * 3 + (uint64_t)m);
+    /* the teacher's stream follows its own seed, so a sweep over student seeds reuses one teacher */
+    nn_rng_seed(&t->rng[TRAIN_TEACHER], c->teacher_seed * 3);
+    for (int m = TRAIN_STUDENT; m < TRAIN_NMODELS; m++) nn_rng_seed(&t->rng[m], c->seed * 3 + (uint64_t)m);
     t->key = train_teacher_key(&t->c, data_hash(trainset));
     int loaded = load_teacher(t, mb, err, errlen);
     if (loaded < 0) goto fail;
@@ -559,6 +561,16 @@ static int control(train *t, float *field, float v, const char *what, bool ok)
 int train_set_T(train *t, float T) { return control(t, &t->st.T, T, "T", T > 0.0f); }
 int train_set_alpha(train *t, float a) { return control(t, &t->st.alpha, a, "alpha", a >= 0.0f && a <= 1.0f); }
 int train_set_lr(train *t, float lr) { return control(t, &t->st.lr, lr, "lr", lr > 0.0f); }
+
+int train_schedule(train *t, float T, float alpha, float lr)
+{
+    if (!(T > 0.0f && isfinite(T)) || !(alpha >= 0.0f && alpha <= 1.0f) || !(lr > 0.0f && isfinite(lr)))
+        return -1;
+    t->st.T = T;
+    t->st.alpha = alpha;
+    t->st.lr = lr;
+    return 0;
+}
 
 /* --- models -------------------------------------------------------------------------------- */
 

@@ -1,0 +1,1136 @@
+/* script: the Lua 5.4 host and the C half of the `distillery` module.
+ *
+ * A script runs in a sandbox: base (without dofile and loadfile; load takes text only), string,
+ * table, math, utf8, coroutine and os.time/os.clock; reading an undefined global is an error; a
+ * count hook stops a call that runs past its instruction budget. require finds only the
+ * distillery modules: the C one here and the Lua ones in script_lua_dir(), never the script's own
+ * folder. Every call into Lua goes through call(), which pushes a traceback handler, resets the
+ * budget and uses lua_pcall.
+ *
+ * kd.experiment{} validates its table at once, by applying it to a scratch train_settings, so a
+ * wrong field is reported at the line that wrote it. The same conversion later fills the real
+ * settings. */
+#include "config.h"
+
+#include "script/script.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "distillery/nn_loss.h"
+
+#define BUDGET 200000000L /* VM instructions per call into Lua: a few seconds of a runaway loop */
+#define BUDGET_STEP 10000 /* the count hook's period */
+#define MEMORY ((size_t)512 << 20)
+#define EXPERIMENT "distillery.experiment"
+#define SWEEP "distillery.sweep"
+#define CTX "distillery.ctx"
+
+enum { SCHED_T, SCHED_ALPHA, SCHED_LR, NSCHED };
+static const char *const sched_names[NSCHED] = {"T", "alpha", "lr"};
+enum { HOOK_START, HOOK_STEP, HOOK_EPOCH, HOOK_PHASE, HOOK_DONE, NHOOKS };
+static const char *const hook_names[NHOOKS] = {"on_start", "on_step", "on_epoch", "on_phase",
+                                               "on_done"};
+
+struct script {
+    lua_State *L;
+    char path[1024];
+    bool unsafe;
+    long count;       /* instructions of the current call, in BUDGET_STEP units */
+    size_t memory;    /* bytes the Lua state holds */
+    int result;       /* registry ref of what the main chunk returned */
+    int experiment;   /* registry ref of the experiment table (a sweep's base) */
+    int sched[NSCHED];
+    int hooks[NHOOKS];
+    int ctx;          /* registry ref of the ctx table handed to hooks and schedules */
+    script_controls *controls; /* where ctx:set and friends write during a call */
+    script_print_fn print;
+    void *print_ud;
+};
+
+/* --- where things are ---------------------------------------------------------------------- */
+
+static bool is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+const char *script_lua_dir(void)
+{
+    const char *e = getenv("DISTILLERY_LUA_DIR");
+    if (e && *e) return e;
+    if (is_dir(DISTILLERY_SRC_LUADIR "/distillery")) return DISTILLERY_SRC_LUADIR;
+    return DISTILLERY_LUADIR;
+}
+
+static script *self(lua_State *L)
+{
+    script *s;
+    lua_getallocf(L, (void **)&s);
+    return s;
+}
+
+/* A sandboxed state may hold at most MEMORY bytes: string.rep("x", 1e12) fails, not the machine. */
+static void *alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    script *s = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        s->memory -= old;
+        return NULL;
+    }
+    if (!s->unsafe && nsize > old && s->memory + (nsize - old) > MEMORY) return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p) s->memory = s->memory - old + nsize;
+    return p;
+}
+
+/* --- protected calls ----------------------------------------------------------------------- */
+
+static void budget_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    script *s = self(L);
+    if (++s->count > BUDGET / BUDGET_STEP) {
+        luaL_where(L, 0); /* in a hook, level 0 is the Lua function that was interrupted */
+        lua_pushfstring(L, "instruction budget exceeded: more than %I instructions in one call "
+                           "(an endless loop?); --unsafe-lua lifts the limit", (LUAI_UACINT)BUDGET);
+        lua_concat(L, 2);
+        lua_error(L);
+    }
+}
+
+static int traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* Call the function below its nargs arguments on the stack. The error's first line (file:line:
+ * message) goes to err; the traceback is dropped: the line says where, and headless logs stay
+ * one line per event. */
+static int call(script *s, int nargs, int nresults, char *err, size_t errlen)
+{
+    lua_State *L = s->L;
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, traceback);
+    lua_insert(L, base);
+    s->count = 0;
+    int rc = lua_pcall(L, nargs, nresults, base);
+    lua_remove(L, base);
+    if (rc == LUA_OK) return 0;
+    const char *msg = lua_tostring(L, -1);
+    size_t n = msg ? strcspn(msg, "\n") : 0;
+    snprintf(err, errlen, "%.*s", (int)n, msg ? msg : "error");
+    lua_pop(L, 1);
+    return -1;
+}
+
+/* --- the sandbox --------------------------------------------------------------------------- */
+
+static int l_print(lua_State *L)
+{
+    script *s = self(L);
+    int n = lua_gettop(L); /* before luaL_buffinit, which may push a placeholder */
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    const char *line = lua_tostring(L, -1);
+    if (s->print) s->print(s->print_ud, line);
+    else printf("%s\n", line), fflush(stdout);
+    return 0;
+}
+
+/* load(chunk [, name [, mode [, env]]]) with text chunks only: precompiled chunks can crash the VM */
+static int l_load(lua_State *L)
+{
+    size_t len;
+    const char *chunk = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    int rc = luaL_loadbufferx(L, chunk, len, name, "t");
+    if (rc != LUA_OK) {
+        luaL_pushfail(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (!lua_isnoneornil(L, 4)) {
+        lua_pushvalue(L, 4);
+        if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+    }
+    return 1;
+}
+
+static int l_strict(lua_State *L)
+{
+    return luaL_error(L, "unknown global '%s'", luaL_checkstring(L, 2));
+}
+
+static int open_kd(lua_State *L);
+
+/* require: "distillery" is the C module, "distillery.NAME" a file of script_lua_dir(); with
+ * --unsafe-lua anything else goes to Lua's own require. */
+static int l_require(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, "distillery.modules");
+    if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;
+    lua_pop(L, 1);
+    if (!strcmp(name, "distillery")) {
+        open_kd(L);
+    } else if (!strncmp(name, "distillery.", 11) && name[11] &&
+               strspn(name + 11, "abcdefghijklmnopqrstuvwxyz_0123456789") == strlen(name + 11)) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/distillery/%s.lua", script_lua_dir(), name + 11);
+        if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
+        lua_pushstring(L, name);
+        lua_call(L, 1, 1);
+    } else if (self(L)->unsafe && lua_getfield(L, LUA_REGISTRYINDEX, "distillery.require") == LUA_TFUNCTION) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        return 1;
+    } else {
+        return luaL_error(L, "module '%s' not found: scripts can require only distillery and "
+                             "distillery.* modules", name);
+    }
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, name);
+    return 1;
+}
+
+static void sandbox(script *s)
+{
+    lua_State *L = s->L;
+    if (s->unsafe) {
+        luaL_openlibs(L);
+        lua_getglobal(L, "require");
+        lua_setfield(L, LUA_REGISTRYINDEX, "distillery.require");
+    } else {
+        static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},     {LUA_TABLIBNAME, luaopen_table},
+                                        {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math},
+                                        {LUA_UTF8LIBNAME, luaopen_utf8}, {LUA_COLIBNAME, luaopen_coroutine},
+                                        {NULL, NULL}};
+        for (const luaL_Reg *l = libs; l->name; l++) {
+            luaL_requiref(L, l->name, l->func, 1);
+            lua_pop(L, 1);
+        }
+        /* os.time and os.clock only: the rest of os reaches the file system and the shell */
+        luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
+        lua_newtable(L);
+        lua_getfield(L, -2, "time");
+        lua_setfield(L, -2, "time");
+        lua_getfield(L, -2, "clock");
+        lua_setfield(L, -2, "clock");
+        lua_setglobal(L, "os");
+        lua_pop(L, 1);
+        lua_pushnil(L);
+        lua_setglobal(L, "dofile");
+        lua_pushnil(L);
+        lua_setglobal(L, "loadfile");
+        lua_pushcfunction(L, l_load);
+        lua_setglobal(L, "load");
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_STEP);
+    }
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "distillery.modules");
+    lua_pushcfunction(L, l_print);
+    lua_setglobal(L, "print");
+    lua_pushcfunction(L, l_require);
+    lua_setglobal(L, "require");
+    if (!s->unsafe) {
+        lua_pushglobaltable(L);
+        lua_newtable(L);
+        lua_pushcfunction(L, l_strict);
+        lua_setfield(L, -2, "__index");
+        lua_setmetatable(L, -2);
+        lua_pop(L, 1);
+    }
+}
+
+/* --- values into settings ------------------------------------------------------------------ */
+
+static bool has_tag(lua_State *L, int idx, const char *tag)
+{
+    if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return false;
+    luaL_getmetatable(L, tag);
+    bool same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same;
+}
+
+static bool is_callable(lua_State *L, int idx)
+{
+    if (lua_isfunction(L, idx)) return true;
+    if (!lua_getmetatable(L, idx)) return false;
+    bool call = lua_getfield(L, -1, "__call") == LUA_TFUNCTION;
+    lua_pop(L, 2);
+    return call;
+}
+
+/* A Lua value as a setting's text: numbers exactly, booleans as yes/no, lists joined by ','. */
+static const char *setting_text(lua_State *L, int idx, const char *who, const char *key)
+{
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) return lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, idx));
+        else {
+            char buf[64];
+            snprintf(buf, sizeof buf, "%.17g", (double)lua_tonumber(L, idx));
+            return lua_pushstring(L, buf);
+        }
+    case LUA_TSTRING: return lua_pushvalue(L, idx), lua_tostring(L, -1);
+    case LUA_TBOOLEAN: return lua_pushstring(L, lua_toboolean(L, idx) ? "yes" : "no");
+    case LUA_TTABLE: {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (lua_Integer i = 1, n = luaL_len(L, idx); i <= n; i++) {
+            lua_geti(L, idx, i);
+            if (!lua_isstring(L, -1))
+                return luaL_error(L, "%s: field '%s' must list numbers or names, got a %s", who, key,
+                                  luaL_typename(L, -1)), NULL;
+            if (i > 1) luaL_addchar(&b, ',');
+            luaL_addvalue(&b);
+        }
+        luaL_pushresult(&b);
+        return lua_tostring(L, -1);
+    }
+    default:
+        return luaL_error(L, "%s: field '%s' must be a number, a string or a boolean, got a %s", who,
+                          key, luaL_typename(L, idx)), NULL;
+    }
+}
+
+/* Apply one setting; a refusal becomes a Lua error at the script's line. */
+static void apply(lua_State *L, train_settings *ts, const char *who, const char *name, int idx)
+{
+    char err[512];
+    const train_option *op = train_option_find(name, strlen(name));
+    if (!op) luaL_error(L, "%s: unknown field '%s'", who, name);
+    const char *v = setting_text(L, idx, who, name);
+    if (!op->arg) { /* a switch: true sets it, false leaves it */
+        if (!lua_isboolean(L, idx)) luaL_error(L, "%s: field '%s' must be true or false", who, name);
+        v = lua_toboolean(L, idx) ? NULL : "";
+        if (v) {
+            lua_pop(L, 1);
+            return;
+        }
+    }
+    if (train_settings_apply(ts, op->name, v, err, sizeof err)) luaL_error(L, "%s: %s", who, err);
+    lua_pop(L, 1);
+}
+
+/* Apply t[key] (if present) as setting name. */
+static void apply_field(lua_State *L, int t, const char *key, train_settings *ts, const char *who,
+                        const char *name)
+{
+    if (lua_getfield(L, t, key) != LUA_TNIL) apply(L, ts, who, name, -1);
+    lua_pop(L, 1);
+}
+
+/* Keys of t outside allowed[] are an error: a typo should not pass silently. */
+static void check_keys(lua_State *L, int t, const char *who, const char *const *allowed)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TNUMBER) continue; /* list part, checked by its owner */
+        const char *k = lua_tostring(L, -1);
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(k, *a);
+        if (!ok) luaL_error(L, "%s: unknown field '%s'", who, k);
+    }
+}
+
+static void apply_data(lua_State *L, int t, train_settings *ts)
+{
+    if (lua_isstring(L, t)) {
+        apply(L, ts, "kd.experiment", "data", t);
+        return;
+    }
+    if (!lua_istable(L, t) || lua_getfield(L, t, "kind") != LUA_TSTRING)
+        luaL_error(L, "kd.experiment: field 'data' must be kd.data.fashion_mnist{}, kd.data.idx{}, "
+                      "kd.data.synthetic{} or a name");
+    if (!strcmp(lua_tostring(L, -1), "idx")) apply_field(L, t, "dir", ts, "kd.data.idx", "data");
+    else apply(L, ts, "kd.data", "data", -1);
+    lua_pop(L, 1);
+    apply_field(L, t, "ntrain", ts, "kd.data.synthetic", "synthetic-train");
+    apply_field(L, t, "ntest", ts, "kd.data.synthetic", "synthetic-test");
+    apply_field(L, t, "transfer", ts, "kd.data", "transfer");
+    apply_field(L, t, "omit", ts, "kd.data", "omit");
+    apply_field(L, t, "labeled", ts, "kd.data", "labeled");
+}
+
+/* teacher / student: kd.mlp{}, widths as a string, a table {model = ..., epochs = ...}, or for
+ * the teacher kd.load(path) */
+static void apply_model(lua_State *L, int t, train_settings *ts, bool teacher)
+{
+    static const char *const keys[] = {"model", "epochs", "lr", "seed", "widths", "dropout", "kind",
+                                       "path", NULL};
+    const char *who = teacher ? "kd.experiment: teacher" : "kd.experiment: student";
+    const char *widths = teacher ? "teacher" : "student";
+    if (lua_isstring(L, t)) {
+        apply(L, ts, who, widths, t);
+        return;
+    }
+    if (!lua_istable(L, t))
+        luaL_error(L, "%s must be kd.mlp{...}, widths like \"784-32-10\" or {model = ..., epochs = ...}", who);
+    check_keys(L, t, who, keys);
+    int top = lua_gettop(L), model = t;
+    if (lua_getfield(L, t, "model") != LUA_TNIL) model = lua_gettop(L);
+    if (lua_isstring(L, model)) {
+        apply(L, ts, who, widths, model);
+    } else if (!lua_istable(L, model)) {
+        luaL_error(L, "%s: model must be kd.mlp{...} or widths like \"784-32-10\"", who);
+    } else if (lua_getfield(L, model, "path") != LUA_TNIL) {
+        if (!teacher) luaL_error(L, "%s: only the teacher can start from a checkpoint", who);
+        apply(L, ts, who, "load-teacher", -1);
+    } else {
+        apply_field(L, model, "widths", ts, who, widths);
+        apply_field(L, model, "dropout", ts, who, teacher ? "teacher-dropout" : "student-dropout");
+    }
+    lua_settop(L, top);
+    apply_field(L, t, "epochs", ts, who, teacher ? "teacher-epochs" : "epochs");
+    if (teacher) {
+        apply_field(L, t, "lr", ts, who, "teacher-lr");
+        apply_field(L, t, "seed", ts, who, "teacher-seed");
+    }
+}
+
+static void apply_optim(lua_State *L, int t, train_settings *ts)
+{
+    if (lua_isstring(L, t)) {
+        apply(L, ts, "kd.experiment", "optim", t);
+        return;
+    }
+    if (!lua_istable(L, t)) luaL_error(L, "kd.experiment: optim must be kd.adam{} or kd.sgd{}");
+    apply_field(L, t, "kind", ts, "kd.experiment: optim", "optim");
+    apply_field(L, t, "lr", ts, "kd.experiment: optim", "lr");
+    apply_field(L, t, "momentum", ts, "kd.experiment: optim", "momentum");
+    apply_field(L, t, "weight_decay", ts, "kd.experiment: optim", "weight-decay");
+}
+
+/* A number, or a schedule: the schedule's value at progress 0 becomes the setting, so the config
+ * is complete; the function is called again before every step. */
+/* T > 0, alpha in [0, 1], lr > 0, all finite: checked where the script wrote the value */
+static void check_range(lua_State *L, const char *name, lua_Number v, const char *what)
+{
+    bool ok = isfinite(v) && (!strcmp(name, "alpha") ? v >= 0 && v <= 1 : v > 0);
+    if (!ok)
+        luaL_error(L, "kd.experiment: %s%s must be %s, got %f", what, name,
+                   !strcmp(name, "alpha") ? "in [0, 1]" : "> 0", v);
+}
+
+static void apply_scheduled(lua_State *L, int v, train_settings *ts, const char *name)
+{
+    if (lua_isnumber(L, v)) {
+        check_range(L, name, lua_tonumber(L, v), "");
+        apply(L, ts, "kd.experiment", name, v);
+        return;
+    }
+    if (!is_callable(L, v))
+        luaL_error(L, "kd.experiment: field '%s' must be a number or a function of ctx, got a %s",
+                   name, luaL_typename(L, v));
+    lua_pushvalue(L, v);
+    lua_newtable(L);
+    lua_pushnumber(L, 0);
+    lua_setfield(L, -2, "progress");
+    lua_pushinteger(L, 0);
+    lua_setfield(L, -2, "step");
+    lua_pushinteger(L, 1);
+    lua_setfield(L, -2, "epoch");
+    lua_pushstring(L, "distil");
+    lua_setfield(L, -2, "phase");
+    lua_call(L, 1, 1);
+    if (!lua_isnumber(L, -1))
+        luaL_error(L, "kd.experiment: the schedule for '%s' returned a %s, not a number", name,
+                   luaL_typename(L, -1));
+    check_range(L, name, lua_tonumber(L, -1), "the schedule's first value of ");
+    apply(L, ts, "kd.experiment", name, -1);
+}
+
+/* The experiment table at idx into ts. Raises on any problem. */
+static void apply_experiment(lua_State *L, int t, train_settings *ts)
+{
+    t = lua_absindex(L, t);
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        int v = lua_gettop(L);
+        if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "kd.experiment: fields must be named");
+        const char *k = lua_tostring(L, -2);
+        if (!strcmp(k, "data")) apply_data(L, v, ts);
+        else if (!strcmp(k, "teacher")) apply_model(L, v, ts, true);
+        else if (!strcmp(k, "student")) apply_model(L, v, ts, false);
+        else if (!strcmp(k, "optim")) apply_optim(L, v, ts);
+        else if (!strcmp(k, "T") || !strcmp(k, "alpha") || !strcmp(k, "lr")) apply_scheduled(L, v, ts, k);
+        else if (!strncmp(k, "on_", 3)) {
+            bool known = false;
+            for (int h = 0; h < NHOOKS; h++) known |= !strcmp(k, hook_names[h]);
+            if (!known) luaL_error(L, "kd.experiment: unknown hook '%s' (hooks: on_start, on_step, "
+                                      "on_epoch, on_phase, on_done)", k);
+            if (!lua_isfunction(L, v)) luaL_error(L, "kd.experiment: %s must be a function", k);
+        } else apply(L, ts, "kd.experiment", k, v);
+        lua_settop(L, v - 1);
+    }
+}
+
+/* --- the distillery module ----------------------------------------------------------------- */
+
+static int l_experiment(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    train_settings scratch;
+    train_settings_init(&scratch);
+    apply_experiment(L, 1, &scratch);
+    lua_settop(L, 1);
+    luaL_setmetatable(L, EXPERIMENT);
+    return 1;
+}
+
+/* kd.data.*{...}: the table itself, tagged with its kind, its keys checked */
+static int data_table(lua_State *L, const char *kind, const char *who, const char *const *keys)
+{
+    if (lua_isnoneornil(L, 1)) lua_newtable(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    check_keys(L, 1, who, keys);
+    lua_pushstring(L, kind);
+    lua_setfield(L, 1, "kind");
+    train_settings scratch; /* the values too, so a bad transfer is reported here */
+    train_settings_init(&scratch);
+    apply_data(L, 1, &scratch);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int l_fashion(lua_State *L)
+{
+    static const char *const keys[] = {"transfer", "omit", "labeled", NULL};
+    return data_table(L, "fashion-mnist", "kd.data.fashion_mnist", keys);
+}
+
+static int l_idx(lua_State *L)
+{
+    static const char *const keys[] = {"dir", "transfer", "omit", "labeled", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_getfield(L, 1, "dir") != LUA_TSTRING) luaL_error(L, "kd.data.idx: needs dir = \"FOLDER\"");
+    lua_pop(L, 1);
+    return data_table(L, "idx", "kd.data.idx", keys);
+}
+
+static int l_synthetic(lua_State *L)
+{
+    static const char *const keys[] = {"ntrain", "ntest", "transfer", "omit", "labeled", NULL};
+    return data_table(L, "synthetic", "kd.data.synthetic", keys);
+}
+
+/* kd.mlp{784, 1200, 10, dropout = 0.2} -> {widths = "784-1200-10", dropout = 0.2} */
+static int l_mlp(lua_State *L)
+{
+    static const char *const keys[] = {"dropout", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_keys(L, 1, "kd.mlp", keys);
+    lua_Integer n = luaL_len(L, 1);
+    if (n < 2) luaL_error(L, "kd.mlp: needs at least two widths (inputs and classes), got %d", (int)n);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 1, i);
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1)
+            luaL_error(L, "kd.mlp: width %d must be a whole number >= 1", (int)i);
+        if (i > 1) luaL_addchar(&b, '-');
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "widths");
+    lua_getfield(L, 1, "dropout");
+    if (!lua_isnil(L, -1) && !lua_isnumber(L, -1)) luaL_error(L, "kd.mlp: dropout must be a number");
+    lua_setfield(L, -2, "dropout");
+    lua_pushstring(L, "mlp");
+    lua_setfield(L, -2, "kind");
+    return 1;
+}
+
+static int optim_table(lua_State *L, const char *kind, const char *const *keys)
+{
+    if (lua_isnoneornil(L, 1)) lua_newtable(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    check_keys(L, 1, kind, keys);
+    lua_pushstring(L, kind + 3);
+    lua_setfield(L, 1, "kind");
+    train_settings scratch;
+    train_settings_init(&scratch);
+    apply_optim(L, 1, &scratch);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int l_adam(lua_State *L)
+{
+    static const char *const keys[] = {"lr", "weight_decay", NULL};
+    return optim_table(L, "kd.adam", keys);
+}
+
+static int l_sgd(lua_State *L)
+{
+    static const char *const keys[] = {"lr", "momentum", "weight_decay", NULL};
+    return optim_table(L, "kd.sgd", keys);
+}
+
+static int l_load_ckpt(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lua_newtable(L);
+    lua_pushstring(L, path);
+    lua_setfield(L, -2, "path");
+    lua_pushstring(L, "checkpoint");
+    lua_setfield(L, -2, "kind");
+    return 1;
+}
+
+/* floats (n) from the list at idx */
+static void read_logits(lua_State *L, int idx, float *out, int n, const char *what)
+{
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, idx, i + 1);
+        int ok;
+        lua_Number v = lua_tonumberx(L, -1, &ok);
+        if (!ok) luaL_error(L, "kd.loss: %s[%d] must be a number", what, i + 1);
+        out[i] = (float)v;
+        lua_pop(L, 1);
+    }
+}
+
+/* kd.loss(teacher_logits, student_logits, label, T, alpha): the C loss on one sample. label is
+ * the 1-based index of the true class, or nil for none. Returns {ce, kl, t2kl, total, grad}. */
+static int l_loss(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer C = luaL_len(L, 2);
+    if (C < 1 || C > 4096) return luaL_argerror(L, 2, "1 to 4096 logits expected");
+    if (luaL_len(L, 1) != C)
+        return luaL_error(L, "kd.loss: %d teacher logits for %d student logits", (int)luaL_len(L, 1), (int)C);
+    int label = -1;
+    if (!lua_isnoneornil(L, 3)) {
+        lua_Integer y = luaL_checkinteger(L, 3);
+        if (y < 1 || y > C) return luaL_argerror(L, 3, "a class index from 1 to #logits expected");
+        label = (int)y - 1;
+    }
+    lua_Number T = luaL_checknumber(L, 4), alpha = luaL_checknumber(L, 5);
+    if (!(T > 0) || !isfinite(T)) return luaL_argerror(L, 4, "T must be > 0");
+    if (!(alpha >= 0 && alpha <= 1)) return luaL_argerror(L, 5, "alpha must be in [0, 1]");
+    float *buf = lua_newuserdatauv(L, sizeof(float) * 3 * (size_t)C, 0);
+    float *t = buf, *s = buf + C, *g = buf + 2 * C;
+    read_logits(L, 1, t, (int)C, "teacher_logits");
+    read_logits(L, 2, s, (int)C, "student_logits");
+    nn_kd_terms k = nn_kd_loss(s, t, &label, 1, (int)C, (float)T, (float)alpha, g);
+    lua_createtable(L, 0, 5);
+    lua_pushnumber(L, k.ce);
+    lua_setfield(L, -2, "ce");
+    lua_pushnumber(L, k.kl);
+    lua_setfield(L, -2, "kl");
+    lua_pushnumber(L, k.t2kl);
+    lua_setfield(L, -2, "t2kl");
+    lua_pushnumber(L, k.total);
+    lua_setfield(L, -2, "total");
+    lua_createtable(L, (int)C, 0);
+    for (int i = 0; i < C; i++) {
+        lua_pushnumber(L, g[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "grad");
+    return 1;
+}
+
+/* kd.sweep{base = kd.experiment{...}, T = {...}, alpha = {...}, seeds = {...}} */
+static int l_sweep(lua_State *L)
+{
+    static const char *const keys[] = {"base", "T", "alpha", "seeds", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_keys(L, 1, "kd.sweep", keys);
+    lua_getfield(L, 1, "base");
+    if (!has_tag(L, -1, EXPERIMENT)) luaL_error(L, "kd.sweep: base must be a kd.experiment{...}");
+    lua_pop(L, 1);
+    for (int k = 1; k < 4; k++) {
+        if (lua_getfield(L, 1, keys[k]) == LUA_TNIL) {
+            lua_pop(L, 1);
+            continue;
+        }
+        if (!lua_istable(L, -1) || luaL_len(L, -1) < 1)
+            luaL_error(L, "kd.sweep: %s must be a non-empty list of numbers", keys[k]);
+        for (lua_Integer i = 1, n = luaL_len(L, -1); i <= n; i++) {
+            lua_geti(L, -1, i);
+            if (!lua_isnumber(L, -1)) luaL_error(L, "kd.sweep: %s[%d] must be a number", keys[k], (int)i);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 1);
+    luaL_setmetatable(L, SWEEP);
+    return 1;
+}
+
+static int open_kd(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"experiment", l_experiment}, {"mlp", l_mlp}, {"adam", l_adam},
+                                   {"sgd", l_sgd}, {"load", l_load_ckpt}, {"loss", l_loss},
+                                   {"sweep", l_sweep}, {NULL, NULL}};
+    static const luaL_Reg data[] = {{"fashion_mnist", l_fashion}, {"idx", l_idx},
+                                    {"synthetic", l_synthetic}, {NULL, NULL}};
+    luaL_newlib(L, fns);
+    luaL_newlib(L, data);
+    lua_setfield(L, -2, "data");
+    lua_pushstring(L, PACKAGE_VERSION);
+    lua_setfield(L, -2, "version");
+    return 1;
+}
+
+/* --- ctx: what hooks and schedules see ----------------------------------------------------- */
+
+static script_controls *controls(lua_State *L)
+{
+    script_controls *c = self(L)->controls;
+    if (!c) luaL_error(L, "ctx: changes can be made only from a hook");
+    return c;
+}
+
+/* ctx:set{T = 2, alpha = 0.5, lr = 1e-3}: from the next step on; a schedule for the same field
+ * stops. */
+static int l_ctx_set(lua_State *L)
+{
+    luaL_checktype(L, 2, LUA_TTABLE);
+    script *s = self(L);
+    script_controls *c = controls(L);
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+        int ok;
+        lua_Number v = lua_tonumberx(L, -1, &ok);
+        if (!ok || !isfinite(v)) luaL_error(L, "ctx:set: %s must be a number", k);
+        int which = -1;
+        for (int i = 0; i < NSCHED; i++)
+            if (!strcmp(k, sched_names[i])) which = i;
+        if (which < 0) luaL_error(L, "ctx:set: unknown field '%s' (T, alpha or lr)", k);
+        if (which == SCHED_T && !(v > 0)) luaL_error(L, "ctx:set: T must be > 0, got %g", v);
+        if (which == SCHED_ALPHA && !(v >= 0 && v <= 1)) luaL_error(L, "ctx:set: alpha must be in [0, 1], got %g", v);
+        if (which == SCHED_LR && !(v > 0)) luaL_error(L, "ctx:set: lr must be > 0, got %g", v);
+        if (which == SCHED_T) c->has_T = true, c->T = (float)v;
+        if (which == SCHED_ALPHA) c->has_alpha = true, c->alpha = (float)v;
+        if (which == SCHED_LR) c->has_lr = true, c->lr = (float)v;
+        luaL_unref(L, LUA_REGISTRYINDEX, s->sched[which]);
+        s->sched[which] = LUA_NOREF;
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+static int l_ctx_pause(lua_State *L)
+{
+    controls(L)->pause = true;
+    return 0;
+}
+
+static int l_ctx_stop(lua_State *L)
+{
+    controls(L)->stop = true;
+    return 0;
+}
+
+static void set_num(lua_State *L, const char *k, double v)
+{
+    lua_pushnumber(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_int(lua_State *L, const char *k, long v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
+/* t[name] = a table of one model's evaluation, or nil when there is none yet */
+static void push_eval(lua_State *L, const train_eval *e, const train_eval *best, const char *name)
+{
+    if (!e->n) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, name);
+        return;
+    }
+    lua_createtable(L, 0, 6);
+    set_num(L, "acc", e->acc);
+    set_num(L, "loss", e->loss);
+    set_int(L, "epoch", e->epoch);
+    set_num(L, "best_acc", best->acc);
+    lua_createtable(L, e->nclasses, 0);
+    for (int k = 0; k < e->nclasses; k++) {
+        lua_pushnumber(L, e->class_acc[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "class_acc");
+    lua_setfield(L, -2, name);
+}
+
+/* Refresh ctx from the trainer's state and push it. */
+static void push_ctx(script *s, const train_state *st)
+{
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx);
+    bool distil = st->phase == TRAIN_PHASE_DISTIL, teacher = st->phase == TRAIN_PHASE_TEACHER;
+    long total = distil ? st->distil_steps : teacher ? st->teacher_steps : 0;
+    lua_pushstring(L, train_phase_name(st->phase));
+    lua_setfield(L, -2, "phase");
+    set_int(L, "epoch", st->epoch);
+    set_int(L, "epochs", st->epochs);
+    set_int(L, "step", st->step);
+    set_int(L, "steps", total);
+    set_num(L, "progress", total > 0 ? fmin(1.0, (double)st->step / (double)total)
+                                     : st->phase >= TRAIN_PHASE_DONE ? 1.0 : 0.0);
+    set_num(L, "T", st->T);
+    set_num(L, "alpha", st->alpha);
+    set_num(L, "lr", st->lr);
+    lua_createtable(L, 0, 3);
+    for (int m = 0; m < TRAIN_NMODELS; m++) {
+        const train_metrics *r = &st->last[m];
+        if (!r->step) continue;
+        lua_createtable(L, 0, 5);
+        set_num(L, "ce", r->ce);
+        set_num(L, "kl", r->kl);
+        set_num(L, "t2kl", r->t2kl);
+        set_num(L, "loss", r->total);
+        set_int(L, "step", r->step);
+        lua_setfield(L, -2, train_model_name((train_model)m));
+    }
+    lua_setfield(L, -2, "metrics");
+    lua_createtable(L, 0, 3);
+    for (int m = 0; m < TRAIN_NMODELS; m++)
+        push_eval(L, &st->eval[m], &st->best[m], train_model_name((train_model)m));
+    lua_setfield(L, -2, "eval");
+}
+
+/* --- opening and reading a script ---------------------------------------------------------- */
+
+script *script_open(const char *path, bool unsafe, char *err, size_t errlen)
+{
+    script *s = calloc(1, sizeof *s);
+    if (!s) return snprintf(err, errlen, "out of memory"), NULL;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    s->unsafe = unsafe;
+    s->result = s->experiment = s->ctx = LUA_NOREF;
+    for (int i = 0; i < NSCHED; i++) s->sched[i] = LUA_NOREF;
+    for (int i = 0; i < NHOOKS; i++) s->hooks[i] = LUA_NOREF;
+    s->L = lua_newstate(alloc, s);
+    if (!s->L) {
+        free(s);
+        return snprintf(err, errlen, "out of memory"), NULL;
+    }
+    lua_State *L = s->L;
+    sandbox(s);
+    luaL_newmetatable(L, EXPERIMENT);
+    lua_pop(L, 1);
+    luaL_newmetatable(L, SWEEP);
+    lua_pop(L, 1);
+    luaL_newmetatable(L, CTX);
+    static const luaL_Reg methods[] = {{"set", l_ctx_set}, {"pause", l_ctx_pause},
+                                       {"stop", l_ctx_stop}, {NULL, NULL}};
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    lua_newtable(L);
+    luaL_setmetatable(L, CTX);
+    s->ctx = luaL_ref(L, LUA_REGISTRYINDEX);
+
+    /* text only, named "@path" so messages read "exp.lua:12: ..." */
+    if (luaL_loadfilex(L, path, "t") != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        /* luaL_loadfilex says "cannot open PATH" for a missing file: keep its words */
+        snprintf(err, errlen, "%s", msg ? msg : "cannot load the script");
+        script_close(s);
+        return NULL;
+    }
+    if (call(s, 0, 1, err, errlen)) {
+        script_close(s);
+        return NULL;
+    }
+    s->result = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->result);
+    if (has_tag(L, -1, SWEEP)) lua_getfield(L, -1, "base");
+    else lua_pushvalue(L, -1);
+    if (has_tag(L, -1, EXPERIMENT)) {
+        int t = lua_gettop(L);
+        for (int i = 0; i < NSCHED; i++) {
+            lua_getfield(L, t, sched_names[i]);
+            if (is_callable(L, -1)) s->sched[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+            else lua_pop(L, 1);
+        }
+        for (int i = 0; i < NHOOKS; i++) {
+            lua_getfield(L, t, hook_names[i]);
+            if (lua_isfunction(L, -1)) s->hooks[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+            else lua_pop(L, 1);
+        }
+        s->experiment = luaL_ref(L, LUA_REGISTRYINDEX);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return s;
+}
+
+void script_close(script *s)
+{
+    if (!s) return;
+    if (s->L) lua_close(s->L);
+    free(s);
+}
+
+void script_set_print(script *s, script_print_fn fn, void *ud)
+{
+    s->print = fn;
+    s->print_ud = ud;
+}
+
+script_kind script_kind_of(const script *s)
+{
+    if (s->experiment == LUA_NOREF) return SCRIPT_NONE;
+    lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->result);
+    bool sweep = has_tag(s->L, -1, SWEEP);
+    lua_pop(s->L, 1);
+    return sweep ? SCRIPT_SWEEP : SCRIPT_EXPERIMENT;
+}
+
+static int l_settings(lua_State *L)
+{
+    train_settings *ts = lua_touserdata(L, 2);
+    apply_experiment(L, 1, ts);
+    return 0;
+}
+
+int script_settings(script *s, train_settings *out, char *err, size_t errlen)
+{
+    if (s->experiment == LUA_NOREF)
+        return snprintf(err, errlen, "%s: the script must return kd.experiment{...} or "
+                        "kd.sweep{...}", s->path), -1;
+    /* the name defaults to the script's file name without .lua */
+    const char *base = strrchr(s->path, '/');
+    base = base ? base + 1 : s->path;
+    snprintf(out->c.name, sizeof out->c.name, "%.*s", (int)strcspn(base, "."), base);
+    lua_State *L = s->L;
+    lua_pushcfunction(L, l_settings);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->experiment);
+    lua_pushlightuserdata(L, out);
+    return call(s, 2, 0, err, errlen);
+}
+
+void script_override(script *s, const char *name)
+{
+    for (int i = 0; i < NSCHED; i++)
+        if (!strcmp(name, sched_names[i])) {
+            luaL_unref(s->L, LUA_REGISTRYINDEX, s->sched[i]);
+            s->sched[i] = LUA_NOREF;
+        }
+}
+
+/* --- sweeps -------------------------------------------------------------------------------- */
+
+static const char *const sweep_axes[3] = {"T", "alpha", "seeds"};
+
+static int axis_len(const script *s, int a)
+{
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->result);
+    int n = lua_getfield(L, -1, sweep_axes[a]) == LUA_TTABLE ? (int)luaL_len(L, -1) : 1;
+    lua_pop(L, 2);
+    return n;
+}
+
+int script_sweep_size(const script *s)
+{
+    if (script_kind_of(s) != SCRIPT_SWEEP) return 0;
+    return axis_len(s, 0) * axis_len(s, 1) * axis_len(s, 2);
+}
+
+int script_sweep_apply(script *s, int i, train_settings *out, char *label, size_t labellen,
+                       char *err, size_t errlen)
+{
+    lua_State *L = s->L;
+    static const char *const settings[3] = {"T", "alpha", "seed"};
+    size_t used = 0;
+    label[0] = '\0';
+    /* the teacher keeps the base's seed, so one teacher serves every run */
+    if (!out->teacher_seed_given) {
+        out->c.teacher_seed = out->c.seed;
+        out->teacher_seed_given = true;
+    }
+    for (int a = 0; a < 3; a++) {
+        int n = axis_len(s, a), k = i % n;
+        i /= n;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, s->result);
+        if (lua_getfield(L, -1, sweep_axes[a]) != LUA_TTABLE) {
+            lua_pop(L, 2);
+            continue;
+        }
+        lua_geti(L, -1, k + 1);
+        char text[64];
+        if (lua_isinteger(L, -1)) snprintf(text, sizeof text, "%lld", (long long)lua_tointeger(L, -1));
+        else snprintf(text, sizeof text, "%.17g", (double)lua_tonumber(L, -1));
+        lua_pop(L, 3);
+        if (train_settings_apply(out, settings[a], text, err, errlen)) return -1;
+        script_override(s, settings[a]);
+        if (used < labellen)
+            used += (size_t)snprintf(label + used, labellen - used, "%s%s=%s", used ? " " : "",
+                                     settings[a], text);
+    }
+    return 0;
+}
+
+/* --- during a run -------------------------------------------------------------------------- */
+
+int script_schedule(script *s, const train_state *st, script_controls *c, char *err, size_t errlen)
+{
+    /* T, alpha and the student's lr act only while distilling */
+    if (st->phase != TRAIN_PHASE_DISTIL) return 0;
+    for (int i = 0; i < NSCHED; i++) {
+        if (s->sched[i] == LUA_NOREF) continue;
+        lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->sched[i]);
+        push_ctx(s, st);
+        if (call(s, 1, 1, err, errlen)) return -1;
+        int ok;
+        double v = lua_tonumberx(s->L, -1, &ok);
+        char got[64];
+        if (ok) snprintf(got, sizeof got, "%g", v);
+        else snprintf(got, sizeof got, "a %s", luaL_typename(s->L, -1));
+        lua_pop(s->L, 1);
+        const char *want = !ok || !isfinite(v) ? "a finite number"
+                         : i == SCHED_ALPHA ? (v >= 0 && v <= 1 ? NULL : "a value in [0, 1]")
+                         : v > 0 ? NULL : "a value > 0";
+        if (want) {
+            /* name the function's own line: the script wrote the schedule there */
+            lua_Debug ar;
+            lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->sched[i]);
+            if (!lua_isfunction(s->L, -1)) { /* a callable table: its __call */
+                lua_getmetatable(s->L, -1);
+                lua_getfield(s->L, -1, "__call");
+                lua_replace(s->L, -3);
+                lua_pop(s->L, 1);
+            }
+            lua_getinfo(s->L, ">S", &ar);
+            snprintf(err, errlen, "%s:%d: the schedule for %s must give %s, got %s at %s step %ld",
+                     ar.short_src, ar.linedefined, sched_names[i], want, got,
+                     train_phase_name(st->phase), st->step);
+            return -1;
+        }
+        if (i == SCHED_T) c->has_T = true, c->T = (float)v;
+        if (i == SCHED_ALPHA) c->has_alpha = true, c->alpha = (float)v;
+        if (i == SCHED_LR) c->has_lr = true, c->lr = (float)v;
+    }
+    return 0;
+}
+
+/* Call hook h with ctx and, when extra is set, one more value already pushed by the caller. */
+static int hook(script *s, int h, const train_state *st, bool extra, script_controls *c, char *err,
+                size_t errlen)
+{
+    lua_State *L = s->L;
+    if (s->hooks[h] == LUA_NOREF) {
+        if (extra) lua_pop(L, 1);
+        return 0;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->hooks[h]);
+    push_ctx(s, st);
+    if (extra) {
+        lua_rotate(L, -3, 2); /* value, fn, ctx -> fn, ctx, value */
+    }
+    s->controls = c;
+    int rc = call(s, extra ? 2 : 1, 0, err, errlen);
+    s->controls = NULL;
+    return rc;
+}
+
+int script_on_start(script *s, const train_state *st, script_controls *c, char *err, size_t errlen)
+{
+    return hook(s, HOOK_START, st, false, c, err, errlen);
+}
+
+int script_after_step(script *s, const train_state *before, const train_state *after,
+                      script_controls *c, char *err, size_t errlen)
+{
+    lua_State *L = s->L;
+    if (after->phase != before->phase) {
+        lua_pushstring(L, train_phase_name(after->phase));
+        if (hook(s, HOOK_PHASE, after, true, c, err, errlen)) return -1;
+    }
+    bool trained = after->step > before->step && after->phase == before->phase &&
+                   (after->phase == TRAIN_PHASE_TEACHER || after->phase == TRAIN_PHASE_DISTIL);
+    if (trained && s->hooks[HOOK_STEP] != LUA_NOREF) {
+        train_model m = after->phase == TRAIN_PHASE_TEACHER ? TRAIN_TEACHER : TRAIN_STUDENT;
+        const train_metrics *r = &after->last[m];
+        lua_createtable(L, 0, 6);
+        lua_pushstring(L, train_model_name(m));
+        lua_setfield(L, -2, "model");
+        set_num(L, "ce", r->ce);
+        set_num(L, "kl", r->kl);
+        set_num(L, "t2kl", r->t2kl);
+        set_num(L, "loss", r->total);
+        if (after->last[TRAIN_BASELINE].step == r->step && m == TRAIN_STUDENT)
+            set_num(L, "baseline_loss", after->last[TRAIN_BASELINE].total);
+        if (hook(s, HOOK_STEP, after, true, c, err, errlen)) return -1;
+    }
+    if (before->evaluating && !after->evaluating && s->hooks[HOOK_EPOCH] != LUA_NOREF) {
+        const train_eval *e = &after->eval[before->phase == TRAIN_PHASE_TEACHER ? TRAIN_TEACHER : TRAIN_STUDENT];
+        lua_createtable(L, 0, 5);
+        set_int(L, "epoch", e->epoch);
+        lua_pushstring(L, train_phase_name(before->phase));
+        lua_setfield(L, -2, "phase");
+        for (int m = 0; m < TRAIN_NMODELS; m++)
+            push_eval(L, &after->eval[m], &after->best[m], train_model_name((train_model)m));
+        if (after->eval[TRAIN_STUDENT].n && after->eval[TRAIN_BASELINE].n)
+            set_num(L, "gain", after->eval[TRAIN_STUDENT].acc - after->eval[TRAIN_BASELINE].acc);
+        /* the hook sees the epoch that was evaluated, not the one about to start */
+        train_state seen = *after;
+        seen.phase = before->phase;
+        seen.epoch = before->epoch;
+        seen.epochs = before->epochs;
+        if (hook(s, HOOK_EPOCH, &seen, true, c, err, errlen)) return -1;
+    }
+    return 0;
+}
+
+int script_on_done(script *s, const train_state *st, const char *status, const char *run_dir,
+                   char *err, size_t errlen)
+{
+    if (s->hooks[HOOK_DONE] == LUA_NOREF) return 0;
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->hooks[HOOK_DONE]);
+    lua_createtable(L, 0, 6);
+    lua_pushstring(L, status);
+    lua_setfield(L, -2, "status");
+    lua_pushstring(L, run_dir);
+    lua_setfield(L, -2, "run_dir");
+    for (int m = 0; m < TRAIN_NMODELS; m++)
+        push_eval(L, &st->eval[m], &st->best[m], train_model_name((train_model)m));
+    if (st->eval[TRAIN_STUDENT].n && st->eval[TRAIN_BASELINE].n)
+        set_num(L, "gain", st->eval[TRAIN_STUDENT].acc - st->eval[TRAIN_BASELINE].acc);
+    return call(s, 1, 0, err, errlen);
+}
