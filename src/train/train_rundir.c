@@ -363,18 +363,25 @@ static void remove_file(const char *dir, const char *name)
     if (join(file, sizeof file, dir, name) == 0) remove(file);
 }
 
+/* Flush and close f; non-zero, with the errno in *e, if anything written to it was lost. */
+static int close_checked(FILE *f, int *e)
+{
+    errno = 0;
+    int bad = fflush(f) != 0 || ferror(f);
+    *e = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        *e = errno;
+    }
+    return bad;
+}
+
 static int write_config(const char *dir, const train_config *c, char *err, size_t errlen)
 {
     FILE *f = create_file(dir, "config.json", err, errlen);
     if (!f) return -1;
     train_config_write_json(c, f);
-    errno = 0;
-    int bad = fflush(f) != 0 || ferror(f);
-    int e = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
+    int e = 0, bad = close_checked(f, &e);
     if (bad) {
         snprintf(err, errlen, "%s/config.json: write failed: %s", dir, strerror(e ? e : EIO));
         remove_file(dir, "config.json");
@@ -489,13 +496,7 @@ static void write_summary(train_rundir *rd, const train_state *s, const char *st
         return;
     }
     write_summary_json(f, s, status, seconds);
-    errno = 0;
-    int bad = fflush(f) != 0 || ferror(f);
-    int e = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
+    int e = 0, bad = close_checked(f, &e);
     if (!bad && rename(tmp, file) != 0) {
         note_error(rd, "summary.json", "cannot rename into place", errno);
         remove(tmp);

@@ -136,15 +136,20 @@ static int set_optim(train_settings *o, const char *v, char *err, size_t errlen)
     return 0;
 }
 
-static int set_seed(train_settings *o, const char *v, char *err, size_t errlen)
+static int parse_seed(const char *v, uint64_t *out, const char *flag, char *err, size_t errlen)
 {
     char *end;
     errno = 0;
     unsigned long long s = strtoull(v, &end, 10);
     if (end == v || *end || errno || *v == '-')
-        return snprintf(err, errlen, "--seed: expected a whole number >= 0, found '%s'", v), -1;
-    o->c.seed = s;
+        return snprintf(err, errlen, "--%s: expected a whole number >= 0, found '%s'", flag, v), -1;
+    *out = s;
     return 0;
+}
+
+static int set_seed(train_settings *o, const char *v, char *err, size_t errlen)
+{
+    return parse_seed(v, &o->c.seed, "seed", err, errlen);
 }
 
 static int set_transfer(train_settings *o, const char *v, char *err, size_t errlen)
@@ -198,14 +203,8 @@ static int set_quiet(train_settings *o, const char *v, char *err, size_t errlen)
 
 static int set_teacher_seed(train_settings *o, const char *v, char *err, size_t errlen)
 {
-    char *end;
-    errno = 0;
-    unsigned long long s = strtoull(v, &end, 10);
-    if (end == v || *end || errno || *v == '-')
-        return snprintf(err, errlen, "--teacher-seed: expected a whole number >= 0, found '%s'", v), -1;
-    o->c.teacher_seed = s;
     o->teacher_seed_given = true;
-    return 0;
+    return parse_seed(v, &o->c.teacher_seed, "teacher-seed", err, errlen);
 }
 
 /* The defaults in brackets are train_config_defaults()'s; tests/test_cli.sh holds them together. */
