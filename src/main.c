@@ -141,7 +141,7 @@ static int settle(cli *c, script *sc, char *err, size_t errlen)
     if (sc && script_settings(sc, &c->s, err, errlen)) return -1;
     for (int i = 0; i < c->ngiven; i++) {
         const train_option *op = c->given[i].op;
-        if (op->set(&c->s, c->given[i].value, err, errlen)) return -1;
+        if (train_settings_apply(&c->s, op->name, c->given[i].value, err, errlen)) return -1;
         if (sc) script_override(sc, op->name);
     }
     train_settings_finish(&c->s);

@@ -318,8 +318,9 @@ static void sweep_table(FILE *f, const sweep_row *rows, int n, bool csv)
             const train_state *s = &rows[j].s;
             v[0][m] = 100 * s->eval[TRAIN_STUDENT].acc;
             v[1][m] = 100 * s->best[TRAIN_STUDENT].acc;
-            v[2][m] = 100 * s->eval[TRAIN_BASELINE].acc;
-            v[3][m] = 100 * s->best[TRAIN_BASELINE].acc;
+            bool base = s->eval[TRAIN_BASELINE].n > 0; /* a sweep may run without one */
+            v[2][m] = base ? 100 * s->eval[TRAIN_BASELINE].acc : NAN;
+            v[3][m] = base ? 100 * s->best[TRAIN_BASELINE].acc : NAN;
             v[4][m] = v[0][m] - v[2][m];
             m++;
         }
@@ -327,11 +328,15 @@ static void sweep_table(FILE *f, const sweep_row *rows, int n, bool csv)
         for (int k = 0; k < 5 && m; k++) mean_sd(v[k], m, &mean[k], &sd[k]);
         if (csv) {
             fprintf(f, "%g,%g,%d", rows[i].T, rows[i].alpha, m);
-            for (int k = 0; k < 5; k++) fprintf(f, ",%.4f,%.4f", mean[k], sd[k]);
+            for (int k = 0; k < 5; k++)
+                if (isnan(mean[k])) fprintf(f, ",,");
+                else fprintf(f, ",%.4f,%.4f", mean[k], sd[k]);
             fputc('\n', f);
         } else {
             fprintf(f, "%8g %6g %5d ", rows[i].T, rows[i].alpha, m);
-            for (int k = 0; k < 5; k++) fprintf(f, " %6.2f +- %-5.2f", mean[k], sd[k]);
+            for (int k = 0; k < 5; k++)
+                if (isnan(mean[k])) fprintf(f, " %-15s", "n/a");
+                else fprintf(f, " %6.2f +- %-5.2f", mean[k], sd[k]);
             fputc('\n', f);
         }
     }

@@ -94,6 +94,46 @@ sed -i "s/  DATA/$(echo "$tiny" | tr '\n' ' ' | sed 's/[&/]/\\&/g')/" "$tmp/hook
 expect 1 "hook.lua:5: boom in epoch 1" "a runtime error in a hook names file:line" -- --headless "$tmp/hook.lua" --run-dir "$tmp/hook"
 grep -q "hook.lua:5: boom" "$tmp/hook/events.log" 2>/dev/null; ok $? "and events.log has it"
 
+script libsched <<'EOF2'
+local kd = require "distillery"
+local s = require "distillery.schedule"
+return kd.experiment {
+  DATA
+  T = s.linear(4, -4),
+}
+EOF2
+sed -i "s/  DATA/$(echo "$tiny" | tr '\n' ' ' | sed 's/[&/]/\\&/g')/" "$tmp/libsched.lua"
+expect 1 "libsched.lua:3: the schedule for T must give a value > 0" "a library schedule's error names the experiment's line" -- --headless "$tmp/libsched.lua" --run-dir "$tmp/libsched"
+
+script decay <<'EOF2'
+local kd = require "distillery"
+local s = require "distillery.schedule"
+return kd.experiment {
+  DATA
+  lr = s.cosine(2e-3, 0),
+  data = kd.data.synthetic { ntrain = 1500, ntest = 300, transfer = 1.0 },
+}
+EOF2
+sed -i "s/  DATA/$(echo "$tiny" | sed 's/data = .*//' | tr '\n' ' ' | sed 's/[&/]/\\&/g')/" "$tmp/decay.lua"
+expect 0 "^done:" "an lr decaying to 0 by the end is fine: the last step is before progress 1" -- --headless "$tmp/decay.lua" --run-dir "$tmp/decay"
+grep -q '"transfer_fraction": 1,' "$tmp/decay/config.json"; ok $? "transfer = 1.0 is the whole set, not one sample"
+
+script setbad <<'EOF2'
+local kd = require "distillery"
+return kd.experiment {
+  DATA
+  on_epoch = function(ctx) ctx:set { T = 0 } end,
+}
+EOF2
+sed -i "s/  DATA/$(echo "$tiny" | tr '\n' ' ' | sed 's/[&/]/\\&/g')/" "$tmp/setbad.lua"
+expect 1 "setbad.lua:4: ctx:set: T must be > 0" "ctx:set refuses T = 0 at the hook's line" -- --headless "$tmp/setbad.lua" --run-dir "$tmp/setbad"
+
+script studentlr <<'EOF2'
+local kd = require "distillery"
+return kd.experiment { student = { model = kd.mlp { 784, 16, 10 }, lr = 5 } }
+EOF2
+expect 1 "studentlr.lua:2: kd.experiment: student: unknown field 'lr'" "a student's lr is refused, not ignored" -- --check "$tmp/studentlr.lua"
+
 # --- the sandbox ----------------------------------------------------------------------------
 for case in "io:io.open('/etc/passwd'):unknown global 'io'" \
             "global:local x = undefined_thing + 1:unknown global 'undefined_thing'" \
@@ -139,6 +179,7 @@ expect 0 "student 784-8-10" "--set takes a flag's name with _ or -" -- --check "
 expect 2 "unknown key 'tempo'" "--set refuses an unknown key" -- --check "$tmp/base.lua" --set tempo=1
 expect 2 "--T: expected a number, found 'warm'" "--set refuses a value of the wrong type" -- --check "$tmp/base.lua" --set T=warm
 expect 0 "T 5," "a flag overrides the script too" -- --check "$tmp/base.lua" --T 5
+expect 2 "no-cache is a switch: yes or no, found 'maybe'" "--set on a switch takes yes or no" -- --check "$tmp/base.lua" --set no_cache=maybe
 
 # --- a script and the same flags give the same numbers ----------------------------------------
 "$bin" --headless "$tmp/base.lua" --run-dir "$tmp/by_script" >/dev/null 2>&1

@@ -8,8 +8,8 @@
  * budget and uses lua_pcall.
  *
  * kd.experiment{} validates its table at once, by applying it to a scratch train_settings, so a
- * wrong field is reported at the line that wrote it. The same conversion later fills the real
- * settings. */
+ * wrong field is reported at the line of the kd.experiment call. The same conversion later fills
+ * the real settings. */
 #include "config.h"
 
 #include "script/script.h"
@@ -48,6 +48,8 @@ struct script {
     int result;       /* registry ref of what the main chunk returned */
     int experiment;   /* registry ref of the experiment table (a sweep's base) */
     int sched[NSCHED];
+    bool held[NSCHED]; /* a hook's ctx:set holds the value for the rest of this run */
+    char where[256];   /* "exp.lua:12:", the line of the kd.experiment call */
     int hooks[NHOOKS];
     int ctx;          /* registry ref of the ctx table handed to hooks and schedules */
     script_controls *controls; /* where ctx:set and friends write during a call */
@@ -294,8 +296,10 @@ static const char *setting_text(lua_State *L, int idx, const char *who, const ch
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx)) return lua_pushfstring(L, "%I", (LUAI_UACINT)lua_tointeger(L, idx));
         else {
+            /* a float keeps its point: transfer = 1.0 is the whole set, transfer = 1 one sample */
             char buf[64];
             snprintf(buf, sizeof buf, "%.17g", (double)lua_tonumber(L, idx));
+            if (!strpbrk(buf, ".eEni")) strcat(buf, ".0");
             return lua_pushstring(L, buf);
         }
     case LUA_TSTRING: return lua_pushvalue(L, idx), lua_tostring(L, -1);
@@ -384,8 +388,9 @@ static void apply_data(lua_State *L, int t, train_settings *ts)
  * the teacher kd.load(path) */
 static void apply_model(lua_State *L, int t, train_settings *ts, bool teacher)
 {
-    static const char *const keys[] = {"model", "epochs", "lr", "seed", "widths", "dropout", "kind",
-                                       "path", NULL};
+    static const char *const teacher_keys[] = {"model", "epochs", "lr", "seed", "widths",
+                                               "dropout", "kind", "path", NULL};
+    static const char *const student_keys[] = {"model", "epochs", "widths", "dropout", "kind", NULL};
     const char *who = teacher ? "kd.experiment: teacher" : "kd.experiment: student";
     const char *widths = teacher ? "teacher" : "student";
     if (lua_isstring(L, t)) {
@@ -394,7 +399,7 @@ static void apply_model(lua_State *L, int t, train_settings *ts, bool teacher)
     }
     if (!lua_istable(L, t))
         luaL_error(L, "%s must be kd.mlp{...}, widths like \"784-32-10\" or {model = ..., epochs = ...}", who);
-    check_keys(L, t, who, keys);
+    check_keys(L, t, who, teacher ? teacher_keys : student_keys);
     int top = lua_gettop(L), model = t;
     if (lua_getfield(L, t, "model") != LUA_TNIL) model = lua_gettop(L);
     if (lua_isstring(L, model)) {
@@ -498,6 +503,9 @@ static void apply_experiment(lua_State *L, int t, train_settings *ts)
 static int l_experiment(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_where(L, 1);
+    snprintf(self(L)->where, sizeof self(L)->where, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
     train_settings scratch;
     train_settings_init(&scratch);
     apply_experiment(L, 1, &scratch);
@@ -718,7 +726,7 @@ static script_controls *controls(lua_State *L)
 }
 
 /* ctx:set{T = 2, alpha = 0.5, lr = 1e-3}: from the next step on; a schedule for the same field
- * stops. */
+ * stops for the rest of this run (the next run of a sweep follows it again). */
 static int l_ctx_set(lua_State *L)
 {
     luaL_checktype(L, 2, LUA_TTABLE);
@@ -734,14 +742,13 @@ static int l_ctx_set(lua_State *L)
         for (int i = 0; i < NSCHED; i++)
             if (!strcmp(k, sched_names[i])) which = i;
         if (which < 0) luaL_error(L, "ctx:set: unknown field '%s' (T, alpha or lr)", k);
-        if (which == SCHED_T && !(v > 0)) luaL_error(L, "ctx:set: T must be > 0, got %g", v);
-        if (which == SCHED_ALPHA && !(v >= 0 && v <= 1)) luaL_error(L, "ctx:set: alpha must be in [0, 1], got %g", v);
-        if (which == SCHED_LR && !(v > 0)) luaL_error(L, "ctx:set: lr must be > 0, got %g", v);
+        if (which == SCHED_T && !(v > 0)) luaL_error(L, "ctx:set: T must be > 0, got %f", v);
+        if (which == SCHED_ALPHA && !(v >= 0 && v <= 1)) luaL_error(L, "ctx:set: alpha must be in [0, 1], got %f", v);
+        if (which == SCHED_LR && !(v > 0)) luaL_error(L, "ctx:set: lr must be > 0, got %f", v);
         if (which == SCHED_T) c->has_T = true, c->T = (float)v;
         if (which == SCHED_ALPHA) c->has_alpha = true, c->alpha = (float)v;
         if (which == SCHED_LR) c->has_lr = true, c->lr = (float)v;
-        luaL_unref(L, LUA_REGISTRYINDEX, s->sched[which]);
-        s->sched[which] = LUA_NOREF;
+        s->held[which] = true;
         lua_pop(L, 1);
     }
     return 0;
@@ -992,15 +999,16 @@ int script_sweep_apply(script *s, int i, train_settings *out, char *label, size_
             continue;
         }
         lua_geti(L, -1, k + 1);
-        char text[64];
+        char text[64], shown[32];
         if (lua_isinteger(L, -1)) snprintf(text, sizeof text, "%lld", (long long)lua_tointeger(L, -1));
         else snprintf(text, sizeof text, "%.17g", (double)lua_tonumber(L, -1));
+        snprintf(shown, sizeof shown, "%.6g", (double)lua_tonumber(L, -1));
         lua_pop(L, 3);
         if (train_settings_apply(out, settings[a], text, err, errlen)) return -1;
         script_override(s, settings[a]);
         if (used < labellen)
             used += (size_t)snprintf(label + used, labellen - used, "%s%s=%s", used ? " " : "",
-                                     settings[a], text);
+                                     settings[a], shown);
     }
     return 0;
 }
@@ -1009,10 +1017,10 @@ int script_sweep_apply(script *s, int i, train_settings *out, char *label, size_
 
 int script_schedule(script *s, const train_state *st, script_controls *c, char *err, size_t errlen)
 {
-    /* T, alpha and the student's lr act only while distilling */
-    if (st->phase != TRAIN_PHASE_DISTIL) return 0;
+    /* T, alpha and the student's lr act only on distillation steps */
+    if (st->phase != TRAIN_PHASE_DISTIL || st->evaluating) return 0;
     for (int i = 0; i < NSCHED; i++) {
-        if (s->sched[i] == LUA_NOREF) continue;
+        if (s->sched[i] == LUA_NOREF || s->held[i]) continue;
         lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->sched[i]);
         push_ctx(s, st);
         if (call(s, 1, 1, err, errlen)) return -1;
@@ -1036,9 +1044,17 @@ int script_schedule(script *s, const train_state *st, script_controls *c, char *
                 lua_pop(s->L, 1);
             }
             lua_getinfo(s->L, ">S", &ar);
-            snprintf(err, errlen, "%s:%d: the schedule for %s must give %s, got %s at %s step %ld",
-                     ar.short_src, ar.linedefined, sched_names[i], want, got,
-                     train_phase_name(st->phase), st->step);
+            /* a function the script wrote is named by its line; a library schedule by the
+             * experiment that uses it */
+            char at[1100];
+            if (ar.source[0] == '@' && !strcmp(ar.source + 1, s->path))
+                snprintf(at, sizeof at, "%s:%d: ", ar.short_src, ar.linedefined);
+            else if (s->where[0])
+                snprintf(at, sizeof at, "%s", s->where); /* "exp.lua:12: " */
+            else
+                snprintf(at, sizeof at, "%s: ", s->path);
+            snprintf(err, errlen, "%sthe schedule for %s must give %s, got %s at %s step %ld", at,
+                     sched_names[i], want, got, train_phase_name(st->phase), st->step);
             return -1;
         }
         if (i == SCHED_T) c->has_T = true, c->T = (float)v;
@@ -1070,6 +1086,7 @@ static int hook(script *s, int h, const train_state *st, bool extra, script_cont
 
 int script_on_start(script *s, const train_state *st, script_controls *c, char *err, size_t errlen)
 {
+    memset(s->held, 0, sizeof s->held);
     return hook(s, HOOK_START, st, false, c, err, errlen);
 }
 
@@ -1112,6 +1129,7 @@ int script_after_step(script *s, const train_state *before, const train_state *a
         seen.phase = before->phase;
         seen.epoch = before->epoch;
         seen.epochs = before->epochs;
+        seen.step = before->step;
         if (hook(s, HOOK_EPOCH, &seen, true, c, err, errlen)) return -1;
     }
     return 0;

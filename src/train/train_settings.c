@@ -273,8 +273,12 @@ int train_settings_apply(train_settings *s, const char *name, const char *value,
 {
     const train_option *op = train_option_find(name, strlen(name));
     if (!op) return snprintf(err, errlen, "unknown setting '%s'", name), -1;
-    if (!op->arg && value && strcmp(value, "yes") && strcmp(value, "true"))
-        return snprintf(err, errlen, "%s is a switch: it takes no value but yes or true", name), -1;
+    if (!op->arg && value) {
+        if (!strcmp(value, "no") || !strcmp(value, "false")) return 0; /* not switched on */
+        if (strcmp(value, "yes") && strcmp(value, "true"))
+            return snprintf(err, errlen, "%s is a switch: yes or no, found '%s'", name, value), -1;
+        value = NULL;
+    }
     if (op->arg && op->arg[0] != '[' && !value)
         return snprintf(err, errlen, "%s needs a value (%s)", name, op->arg), -1;
     return op->set(s, value, err, errlen);
