@@ -34,26 +34,28 @@ local function softmax(z, T)
 end
 
 local function bar(p)
-  return string.rep("#", math.floor(p * 30 + 0.5))
+  return string.rep("#", math.floor(p * 20 + 0.5))
 end
 
-print("Who is Harry's rival?  teacher logits: Ron -3, Neville 1, Draco 5;  student logits: 0, 0, 4")
+print("Who is Harry's rival?  Ron, Neville or Draco?")
+print("teacher logits -3, 1, 5;  hard-label student logits 0, 0, 4;  label Draco")
 print("")
 for _, T in ipairs { 1, 2, 4, 8 } do
   local p, q = softmax(teacher, T), softmax(student, T)
   local soft = kd.loss(teacher, student, label, T, 1)       -- alpha = 1: the soft term alone
   local full = kd.loss(teacher, student, label, T, alpha)
-  print(string.format("T = %g   soft term T^2*KL = %.4f   (KL %.5f)   L = %.1f*CE + %.1f*T^2*KL = %.4f",
+  print(string.format("T = %g:  T^2*KL = %.4f (KL %.5f),  %.1f*CE + %.1f*T^2*KL = %.4f",
     T, soft.t2kl, soft.kl, 1 - alpha, alpha, full.total))
-  print("  rival      teacher@T                              student@T  KL part   pull on the logit")
+  print(string.format("  %-8s  %-27s  %7s %8s  %7s", "rival", "teacher@T", "student", "KL term", "pull"))
   for i, name in ipairs(names) do
-    -- KL(p || q) = sum over classes of p * (log p - log q): this class's share of it
+    -- KL(p || q) = sum over classes of p * (log p - log q): this class's term of it
     local part = p[i] * (math.log(p[i]) - math.log(q[i]))
-    -- the pull is -dL/ds (alpha = 1): > 0 raises the student's logit, < 0 lowers it
-    print(string.format("  %-8s  %6.4f %-30s  %6.4f  %+8.5f  %+8.4f", name, p[i], bar(p[i]), q[i],
+    -- the pull is -dL/ds of the soft term: > 0 raises the student's logit, < 0 lowers it
+    print(string.format("  %-8s  %6.4f %-20s  %7.4f %+8.5f  %+7.4f", name, p[i], bar(p[i]), q[i],
       part, -soft.grad[i]))
   end
   print("")
 end
-print("At T = 1 the teacher's label is almost one-hot, like the hard label. At T = 4 and 8 it says")
-print("Neville is a far likelier answer than Ron, and the soft term pulls the student that way.")
+print("At T = 1 the teacher's soft label is almost one-hot, like the hard label.")
+print("At T = 4 and 8 it says Neville is a far likelier answer than Ron, and the soft")
+print("term pulls the student that way: Ron's logit down, Neville's up.")
