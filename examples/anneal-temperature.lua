@@ -16,6 +16,9 @@
 local kd = require "distillery"
 local s  = require "distillery.schedule"
 
+-- a model's test accuracy as "81.25%", or "n/a" when it is not there (--set baseline=no)
+local function pct(e) return e and string.format("%.2f%%", 100 * e.acc) or "n/a" end
+
 local T = s.anneal(8, 2)         -- or s.cosine(8, 2), s.linear(8, 2), s.exponential(8, 2), s.step{...}
 
 -- what the schedule gives along the way (f:at(p) evaluates it at progress p)
@@ -31,8 +34,8 @@ return kd.experiment {
 
   on_epoch = function(ctx, stats)
     if stats.phase == "distil" and (ctx.epoch == 1 or ctx.epoch % 25 == 0) then
-      print(string.format("epoch %3d  T %.2f  student %.2f%%  baseline %.2f%%", ctx.epoch, ctx.T,
-        100 * stats.student.acc, 100 * stats.baseline.acc))
+      print(string.format("epoch %3d  T %.2f  student %s  baseline %s", ctx.epoch, ctx.T,
+        pct(stats.student), pct(stats.baseline)))
     end
   end,
 

@@ -14,6 +14,9 @@
 
 local kd = require "distillery"
 
+-- a model's test accuracy as "81.25%", or "n/a" when it is not there (--set baseline=no)
+local function pct(e) return e and string.format("%.2f%%", 100 * e.acc) or "n/a" end
+
 return kd.experiment {
   data     = kd.data.fashion_mnist { transfer = 0.01 },        -- 600 images, drawn by the seed
   teacher  = { model = kd.mlp { 784, 1200, 1200, 10, dropout = 0.3 }, epochs = 10 },
@@ -24,8 +27,8 @@ return kd.experiment {
 
   on_epoch = function(ctx, stats)
     if stats.phase == "distil" and ctx.epoch % 25 == 0 then
-      print(string.format("epoch %3d  student %.2f%%  baseline %.2f%%", ctx.epoch,
-        100 * stats.student.acc, 100 * stats.baseline.acc))
+      print(string.format("epoch %3d  student %s  baseline %s", ctx.epoch, pct(stats.student),
+        pct(stats.baseline)))
     end
   end,
 

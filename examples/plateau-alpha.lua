@@ -27,6 +27,9 @@ return kd.experiment {
   T        = 2,
   alpha    = 0.5,                       -- where alpha starts
 
+  -- a fresh start for every run (the same script may serve as a sweep's base)
+  on_start = function(ctx) best, waited, changes = 0, 0, {} end,
+
   on_epoch = function(ctx, stats)
     if stats.phase ~= "distil" then return end    -- the teacher's epochs come through here too
     local acc = stats.student.acc

@@ -14,6 +14,9 @@
 
 local kd = require "distillery"
 
+-- a model's test accuracy as "81.25%", or "n/a" when it is not there (--set baseline=no)
+local function pct(e) return e and string.format("%.2f%%", 100 * e.acc) or "n/a" end
+
 return kd.experiment {
   data     = kd.data.synthetic { transfer = 0.05 },       -- 12,000 train / 2,000 test images
   teacher  = { model = kd.mlp { 784, 512, 512, 10, dropout = 0.3 }, epochs = 8 },
@@ -25,8 +28,8 @@ return kd.experiment {
   -- Report every 20th epoch of the distillation (on_epoch also sees the teacher's epochs).
   on_epoch = function(ctx, stats)
     if stats.phase == "distil" and ctx.epoch % 20 == 0 then
-      print(string.format("epoch %3d  student %.2f%%  baseline %.2f%%", ctx.epoch,
-        100 * stats.student.acc, 100 * stats.baseline.acc))
+      print(string.format("epoch %3d  student %s  baseline %s", ctx.epoch, pct(stats.student),
+        pct(stats.baseline)))
     end
   end,
 

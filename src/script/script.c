@@ -766,6 +766,15 @@ static int l_ctx_stop(lua_State *L)
     return 0;
 }
 
+/* A float setting as the decimal it was written as: ctx:set{alpha = 0.9} reads back 0.9, not
+ * 0.8999999762 */
+static double decimal(float f)
+{
+    char buf[64];
+    train_format_number(buf, sizeof buf, f);
+    return strtod(buf, NULL);
+}
+
 static void set_num(lua_State *L, const char *k, double v)
 {
     lua_pushnumber(L, v);
@@ -815,9 +824,9 @@ static void push_ctx(script *s, const train_state *st)
     set_int(L, "steps", total);
     set_num(L, "progress", total > 0 ? fmin(1.0, (double)st->step / (double)total)
                                      : st->phase >= TRAIN_PHASE_DONE ? 1.0 : 0.0);
-    set_num(L, "T", st->T);
-    set_num(L, "alpha", st->alpha);
-    set_num(L, "lr", st->lr);
+    set_num(L, "T", decimal(st->T));
+    set_num(L, "alpha", decimal(st->alpha));
+    set_num(L, "lr", decimal(st->lr));
     lua_createtable(L, 0, 3);
     for (int m = 0; m < TRAIN_NMODELS; m++) {
         const train_metrics *r = &st->last[m];
@@ -1094,10 +1103,6 @@ int script_after_step(script *s, const train_state *before, const train_state *a
                       script_controls *c, char *err, size_t errlen)
 {
     lua_State *L = s->L;
-    if (after->phase != before->phase) {
-        lua_pushstring(L, train_phase_name(after->phase));
-        if (hook(s, HOOK_PHASE, after, true, c, err, errlen)) return -1;
-    }
     bool trained = after->step > before->step && after->phase == before->phase &&
                    (after->phase == TRAIN_PHASE_TEACHER || after->phase == TRAIN_PHASE_DISTIL);
     if (trained && s->hooks[HOOK_STEP] != LUA_NOREF) {
@@ -1131,6 +1136,11 @@ int script_after_step(script *s, const train_state *before, const train_state *a
         seen.epochs = before->epochs;
         seen.step = before->step;
         if (hook(s, HOOK_EPOCH, &seen, true, c, err, errlen)) return -1;
+    }
+    /* after the last epoch's on_epoch: the phase that epoch belonged to is over */
+    if (after->phase != before->phase) {
+        lua_pushstring(L, train_phase_name(after->phase));
+        if (hook(s, HOOK_PHASE, after, true, c, err, errlen)) return -1;
     }
     return 0;
 }
