@@ -321,10 +321,11 @@ int tui_ticks(double lo, double hi, int maxticks, tui_tick *out)
         } else {
             int md = ilog10(fabs(v)) - se;
             md = md < 0 ? 0 : md > 4 ? 4 : md;
-            char tmp[40];
+            char tmp[TUI_TICK_LABEL + 8]; /* "-9.9999e-300" fits */
             snprintf(tmp, sizeof tmp, "%.*e", md, v);
             compact_exp(tmp);
-            snprintf(out[i].label, TUI_TICK_LABEL, "%s", tmp);
+            memcpy(out[i].label, tmp, TUI_TICK_LABEL - 1);
+            out[i].label[TUI_TICK_LABEL - 1] = 0;
         }
     }
     return n;
@@ -481,29 +482,40 @@ static void col_start(col_iter *it, const tui_series *s, double beta, const char
 
 static int col_next(col_iter *it, int *col, double *mean)
 {
-    while (it->i < it->n) {
-        int i = it->i++;
-        double y = it->ys[i], x = it->xs ? it->xs[i] : i;
+    /* the state lives in locals while looping: kept in *it, every point would wait on a store
+     * and a reload of the average (this loop is the whole cost of a chart of 100k points) */
+    const float *ys = it->ys, *xs = it->xs;
+    int n = it->n, i = it->i, have = it->have, cur = it->cur, cnt = it->cnt, ret = 0;
+    double beta = it->beta, keep = 1 - it->beta, ema = it->ema, sum = it->sum;
+    double x0 = it->x0, xscale = it->xscale, right = it->dw - 0.5;
+    while (i < n) {
+        double y = ys[i], x = xs ? (double)xs[i] : (double)i;
+        i++;
         if (!isfinite(y) || !isfinite(x)) continue;
-        y = it->ema = it->have ? it->beta * it->ema + (1 - it->beta) * y : y;
-        it->have = 1;
-        it->last = y;
-        double u = (x - it->x0) * it->xscale;
-        if (!(u >= -0.5 && u < it->dw - 0.5)) continue; /* outside the x window */
-        int c = (int)floor(u + 0.5);
-        if (it->cnt && c != it->cur) {
-            *col = it->cur, *mean = it->sum / it->cnt;
-            it->cur = c, it->sum = y, it->cnt = 1;
-            return 1;
+        if (have && beta > 0) /* loop-invariant but for the first point: predicted */
+            ema = beta * ema + keep * y;
+        else
+            ema = y;
+        have = 1;
+        double u = (x - x0) * xscale;
+        if (!(u >= -0.5 && u < right)) continue; /* outside the x window */
+        int c = (int)(u + 0.5);                  /* u >= -0.5: truncation is floor, no libm */
+        if (cnt && c != cur) {
+            *col = cur, *mean = sum / cnt;
+            cur = c, sum = ema, cnt = 1;
+            ret = 1;
+            break;
         }
-        it->cur = c, it->sum += y, it->cnt++;
+        cur = c, sum += ema, cnt++;
     }
-    if (it->cnt) {
-        *col = it->cur, *mean = it->sum / it->cnt;
-        it->cnt = 0;
-        return 1;
+    if (!ret && cnt) { /* the end: the last column */
+        *col = cur, *mean = sum / cnt;
+        cnt = 0;
+        ret = 1;
     }
-    return 0;
+    it->i = i, it->have = have, it->cur = cur, it->cnt = cnt, it->ema = ema, it->sum = sum;
+    it->last = have ? ema : NAN;
+    return ret;
 }
 
 static int dot_row(const chart_geom *gm, double v)
@@ -511,7 +523,7 @@ static int dot_row(const chart_geom *gm, double v)
     double r = (gm->hi - v) / (gm->hi - gm->lo) * (gm->dh - 1);
     if (!(r >= 0)) r = 0; /* also NaN */
     if (r > gm->dh - 1) r = gm->dh - 1;
-    return (int)floor(r + 0.5);
+    return (int)(r + 0.5);
 }
 
 /* braille dot bits by (row, column) within a cell: dots 1-3 and 7 on the left, 4-6 and 8 on the
@@ -566,7 +578,7 @@ static void block_line(tui_grid *g, const chart_geom *gm, int c0, int r0, int c1
 {
     int pc = c0, prow = r0 / 8;
     for (int c = c0 + 1; c <= c1; c++) {
-        int r = (int)floor(r0 + (double)(r1 - r0) * (c - c0) / (c1 - c0) + 0.5);
+        int r = (int)(r0 + (double)(r1 - r0) * (c - c0) / (c1 - c0) + 0.5);
         int row = r / 8;
         int lo = prow < row ? prow : row, hi = prow < row ? row : prow;
         int mid = (lo + hi) / 2; /* cells lo+1..mid go left, mid+1..hi-1 right */
@@ -623,6 +635,13 @@ static void chart_xrange(const tui_series *series, int ns, double *x0, double *x
     }
 }
 
+/* text on the legend row from *lx, cut at end, then gap blank columns */
+static void legend_text(tui_grid *g, int *lx, int end, int y, int style, const char *s, int gap)
+{
+    if (!*s || *lx >= end) return;
+    *lx += tui_grid_text(g, *lx, y, style, s, end - *lx) + gap;
+}
+
 int tui_chart_draw(tui_grid *g, int x, int y, int w, int h, const tui_series *series, int nseries,
                    const tui_chart_opts *o)
 {
@@ -654,39 +673,39 @@ int tui_chart_draw(tui_grid *g, int x, int y, int w, int h, const tui_series *se
         if (gm.x0 == gm.x1) gm.x1 = gm.x0 + 1, one_x = 1;       /* one x: at the left edge */
     }
 
-    /* The label column's width depends on the ticks, the ticks on the range, and the auto range
-     * on the plot's width (through the column means): settle it by iterating from a guess;
-     * labels of a given range rarely change width, so this is one pass, sometimes two. */
-    int maxt = (gm.ph + 1) / 2;
+    /* y range: fixed, or the extent of the plotted values padded by 5%. That extent depends a
+     * little on the plot's width (through the column means), the width on the tick labels and
+     * the labels on the range: it is measured once, with a guess of 3 columns for the labels
+     * (one pass over the data instead of a loop); the padding absorbs the small difference when
+     * the guess is off, and anything beyond is drawn at the edge. */
+    gm.pw = w - 4 < 2 ? 2 : w - 4;
+    gm.dw = gm.pw * gm.sx;
+    if (o->fixed_y && isfinite(o->ymin) && isfinite(o->ymax) && o->ymin != o->ymax) {
+        gm.lo = fmin(o->ymin, o->ymax), gm.hi = fmax(o->ymin, o->ymax);
+    } else {
+        double mn, mx;
+        if (!chart_extent(series, nseries, beta, &gm, &mn, &mx)) mn = 0, mx = 1;
+        double span = mx - mn;
+        if (span > 0) {
+            gm.lo = mn - 0.05 * span, gm.hi = mx + 0.05 * span;
+        } else { /* a flat line sits mid-plot */
+            span = mn != 0 ? fabs(mn) * 0.2 : 1;
+            gm.lo = mn - span / 2, gm.hi = mx + span / 2;
+        }
+        if (mn >= 0 && gm.lo < 0) gm.lo = 0; /* losses and accuracies: no negative axis */
+    }
+    int maxt = (gm.ph + 1) / 2; /* a tick every other row at most */
     maxt = maxt < 2 ? 2 : maxt > 4 ? 4 : maxt;
     tui_tick ticks[8];
-    int nt = 0, lw = 3;
-    for (int iter = 0; iter < 3; iter++) {
-        gm.px = x + lw + 1;
-        gm.pw = w - lw - 1;
-        if (gm.pw < 2) break;
-        gm.dw = gm.pw * gm.sx;
-        if (o->fixed_y && isfinite(o->ymin) && isfinite(o->ymax) && o->ymin != o->ymax) {
-            gm.lo = fmin(o->ymin, o->ymax), gm.hi = fmax(o->ymin, o->ymax);
-        } else {
-            double mn, mx;
-            if (!chart_extent(series, nseries, beta, &gm, &mn, &mx)) mn = 0, mx = 1;
-            double span = mx - mn;
-            if (span <= 0) span = mn != 0 ? fabs(mn) * 0.2 : 1; /* a flat line sits mid-plot */
-            gm.lo = mn - 0.05 * span, gm.hi = mx + 0.05 * span;
-            if (mx == mn) gm.lo = mn - span / 2, gm.hi = mx + span / 2;
-            if (mn >= 0 && gm.lo < 0) gm.lo = 0;
-        }
-        nt = tui_ticks(gm.lo, gm.hi, maxt, ticks);
-        int need = 1;
-        for (int i = 0; i < nt; i++) {
-            int k = (int)strlen(ticks[i].label);
-            if (k > need) need = k;
-        }
-        if (need == lw || (need < lw && iter == 2)) break;
-        lw = need;
+    int nt = tui_ticks(gm.lo, gm.hi, maxt, ticks), lw = 1;
+    for (int i = 0; i < nt; i++) {
+        int k = (int)strlen(ticks[i].label);
+        if (k > lw) lw = k;
     }
+    gm.px = x + lw + 1;
+    gm.pw = w - lw - 1;
     if (gm.pw < 2) return -1;
+    gm.dw = gm.pw * gm.sx;
 
     /* y axis with tick labels; two ticks rounding to one row keep the first */
     int ax = gm.px - 1, axs = o->axis_style;
@@ -697,8 +716,7 @@ int tui_chart_draw(tui_grid *g, int x, int y, int w, int h, const tui_series *se
         int row = dot_row(&gm, ticks[i].v) / gm.sy;
         if (row == last_row) continue;
         last_row = row;
-        int k = (int)strlen(ticks[i].label);
-        tui_grid_text(g, ax - (k < lw ? k : lw), gm.py + row, axs, ticks[i].label, lw);
+        tui_grid_text(g, ax - (int)strlen(ticks[i].label), gm.py + row, axs, ticks[i].label, lw);
         tui_grid_put(g, ax, gm.py + row, ascii ? '+' : 0x2524, axs);
     }
 
@@ -717,7 +735,7 @@ int tui_chart_draw(tui_grid *g, int x, int y, int w, int h, const tui_series *se
     /* the series, each followed by its legend entry ("[marker ]label value", the value being
      * the last one plotted, which the drawing pass has just found) after the title */
     int lx = x, lend = x + w;
-    if (top && o->title && *o->title) lx += tui_grid_text(g, lx, y, axs, o->title, lend - lx) + 2;
+    if (top && o->title) legend_text(g, &lx, lend, y, axs, o->title, 2);
     for (int s = 0; s < nseries; s++) {
         col_iter it;
         col_start(&it, &series[s], beta, &gm);
@@ -736,15 +754,12 @@ int tui_chart_draw(tui_grid *g, int x, int y, int w, int h, const tui_series *se
             }
             pc = c, pr = r;
         }
-        if (!top || !series[s].label || lx >= lend) continue;
+        if (!top || !series[s].label) continue;
         char num[16];
         tui_num_format(it.last, num, sizeof num);
-        if (ascii) {
-            tui_grid_put(g, lx, y, marker, st);
-            lx += 2;
-        }
-        lx += tui_grid_text(g, lx, y, st, series[s].label, lend - lx) + 1;
-        if (lx < lend) lx += tui_grid_text(g, lx, y, st, num, lend - lx) + 2;
+        if (ascii) legend_text(g, &lx, lend, y, st, (char[2]){(char)marker, 0}, 1);
+        legend_text(g, &lx, lend, y, st, series[s].label, 1);
+        legend_text(g, &lx, lend, y, st, num, 2);
     }
     return 0;
 }
