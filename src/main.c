@@ -21,6 +21,7 @@
 #include "distillery/train_settings.h"
 #include "run.h"
 #include "script/script.h"
+#include "tui/tui.h"
 
 typedef struct cli {
     train_settings s;
@@ -196,9 +197,12 @@ int main(int argc, char **argv)
             c.s.c.threads = n >= 2 ? 2 : 1;
         }
         nn_set_threads(c.s.c.threads);
-        /* Until the screen exists every run is headless; --headless is accepted already. */
+        /* the screen unless asked not to, or there is no terminal to draw on; sweeps are
+         * headless work */
+        status = -1;
         if (sc && script_kind_of(sc) == SCRIPT_SWEEP) status = run_sweep(&c.s, sc);
-        else status = run_headless(&c.s, sc, NULL, NULL, 0);
+        else if (!c.headless && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) status = tui_run(&c.s, sc);
+        if (status == -1) status = run_headless(&c.s, sc, NULL, NULL, 0);
     }
     script_close(sc);
     return status;

@@ -82,7 +82,7 @@ static void progress(headless *h, const train_state *s)
             s->steps_per_epoch, h->rate, m->total);
 }
 
-static int load_data(train_settings *o, data_set *trainset, data_set *testset, char *err, size_t errlen)
+int run_load_data(train_settings *o, data_set *trainset, data_set *testset, char *err, size_t errlen)
 {
     train_config *c = &o->c;
     if (c->data == TRAIN_DATA_SYNTHETIC) {
@@ -99,17 +99,17 @@ static int load_data(train_settings *o, data_set *trainset, data_set *testset, c
     if (!c->quiet)
         fprintf(stderr, "distillery: %s\ndistillery: using the built-in synthetic set instead\n", err);
     c->data = TRAIN_DATA_SYNTHETIC;
-    return load_data(o, trainset, testset, err, errlen);
+    return run_load_data(o, trainset, testset, err, errlen);
 }
 
 /* peak resident memory of this process so far, in MiB */
-static double peak_rss_mib(void)
+double run_peak_rss_mib(void)
 {
     struct rusage ru;
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024.0 : 0.0;
 }
 
-static void print_summary(const train_state *s, const char *dir)
+void run_print_summary(const train_state *s, const char *dir)
 {
     const char *names[] = {"teacher", "student", "baseline"};
     printf("done:");
@@ -161,7 +161,7 @@ int run_headless(train_settings *o, script *sc, train_state *final, char *dir, s
     h.tty = isatty(STDERR_FILENO);
     if (dir) dir[0] = '\0';
 
-    if (load_data(o, &trainset, &testset, err, sizeof err) ||
+    if (run_load_data(o, &trainset, &testset, err, sizeof err) ||
         train_config_fit_data(&o->c, &trainset, o->teacher_given, o->student_given, err, sizeof err)) {
         fprintf(stderr, "distillery: %s\n", err);
         goto out;
@@ -227,7 +227,7 @@ int run_headless(train_settings *o, script *sc, train_state *final, char *dir, s
         snprintf(why, sizeof why, "%s", train_error(t));
     }
     snprintf(note_buf, sizeof note_buf, "%.1f s, peak memory %.0f MiB", seconds_since(&h.start),
-             peak_rss_mib());
+             run_peak_rss_mib());
     train_rundir_note(h.rd, note_buf);
     if (!h.quiet) fprintf(stderr, "%s\n", note_buf);
 
@@ -262,7 +262,7 @@ int run_headless(train_settings *o, script *sc, train_state *final, char *dir, s
     h.rd = NULL;
     if (closed) fprintf(stderr, "distillery: %s\n", err);
     if (ok && closed == 0) {
-        print_summary(&s, here);
+        run_print_summary(&s, here);
         status = 0;
     } else {
         status = interrupted ? 130 : 1;

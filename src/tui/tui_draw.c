@@ -15,7 +15,7 @@ struct tui_grid {
     tui_cell *cells; /* (h, w) row-major */
 };
 
-/* ---- UTF-8 ------------------------------------------------------------------------------------ */
+/* ---- UTF-8 ----------------------------------------------------------------------------------- */
 
 /* cp into out (NUL-terminated); cp must already be a valid scalar value */
 static void utf8_encode(uint32_t cp, char out[5])
@@ -41,7 +41,11 @@ static uint32_t utf8_decode(const char **s)
 {
     const unsigned char *p = (const unsigned char *)*s;
     uint32_t c = p[0];
-    int len = c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
+    int len = c < 0x80                ? 1
+              : c >= 0xC2 && c < 0xE0 ? 2
+              : c >= 0xE0 && c < 0xF0 ? 3
+              : c >= 0xF0 && c < 0xF5 ? 4
+                                      : 0;
     if (len == 1) {
         *s += 1;
         return c;
@@ -73,7 +77,7 @@ int tui_text_width(const char *s)
     return n;
 }
 
-/* ---- the grid --------------------------------------------------------------------------------- */
+/* ---- the grid -------------------------------------------------------------------------------- */
 
 static const tui_cell blank_cell = {' ', 0, " "};
 
@@ -195,7 +199,7 @@ int tui_grid_row(const tui_grid *g, int y, char *buf, size_t len)
     return (int)need;
 }
 
-/* ---- numbers ---------------------------------------------------------------------------------- */
+/* ---- numbers --------------------------------------------------------------------------------- */
 
 const char *tui_prob_format(float p, char *buf, size_t len)
 {
@@ -221,13 +225,15 @@ static void compact_exp(char *buf)
     /* trailing zeros of the mantissa, and its point if nothing is left after it */
     char *m = e;
     if (memchr(buf, '.', (size_t)(e - buf))) {
-        while (m[-1] == '0') m--;
+        while (m[-1] == '0')
+            m--;
         if (m[-1] == '.') m--;
     }
     char *p = e + 1;
     char sign = 0;
     if (*p == '+' || *p == '-') sign = *p++;
-    while (*p == '0' && p[1]) p++;
+    while (*p == '0' && p[1])
+        p++;
     char tail[8];
     snprintf(tail, sizeof tail, "e%s%s", sign == '-' ? "-" : "", p);
     memmove(m, tail, strlen(tail) + 1);
@@ -331,7 +337,7 @@ int tui_ticks(double lo, double hi, int maxticks, tui_tick *out)
     return n;
 }
 
-/* ---- bars ------------------------------------------------------------------------------------- */
+/* ---- bars ------------------------------------------------------------------------------------ */
 
 void tui_bar_draw(tui_grid *g, int x, int y, int w, float value, int style, tui_charset mode)
 {
@@ -350,7 +356,7 @@ void tui_bar_draw(tui_grid *g, int x, int y, int w, float value, int style, tui_
     }
 }
 
-/* ---- images ----------------------------------------------------------------------------------- */
+/* ---- images ---------------------------------------------------------------------------------- */
 
 /* output size in pixels (a cell is 1 x 2 pixels) */
 static void image_pixels(int rows, int cols, int w, int h, int *ow, int *oh)
@@ -386,11 +392,11 @@ static int image_sample(const uint8_t *px, int rows, int cols, int ow, int oh, i
     int y0 = (int)((long long)oy * rows / oh), y1 = (int)((long long)(oy + 1) * rows / oh);
     if (x1 <= x0) x1 = x0 + 1;
     if (y1 <= y0) y1 = y0 + 1;
-    unsigned long sum = 0;
+    uint64_t sum = 0;
     for (int j = y0; j < y1; j++)
         for (int i = x0; i < x1; i++)
             sum += px[(size_t)j * cols + i];
-    unsigned long n = (unsigned long)(x1 - x0) * (unsigned long)(y1 - y0);
+    uint64_t n = (uint64_t)(x1 - x0) * (uint64_t)(y1 - y0);
     return (int)((sum + n / 2) / n);
 }
 
@@ -426,7 +432,7 @@ void tui_image_draw(tui_grid *g, int x, int y, int w, int h, const uint8_t *pixe
     }
 }
 
-/* ---- line charts ------------------------------------------------------------------------------ */
+/* ---- line charts ----------------------------------------------------------------------------- */
 
 static double clamp_smooth(float f)
 {
@@ -480,33 +486,77 @@ static void col_start(col_iter *it, const tui_series *s, double beta, const char
     it->last = NAN;
 }
 
+/* the first index past i whose dot column u = (index - x0) * xscale reaches edge, at most n */
+static int run_end(double x0, double xscale, double edge, int i, int n)
+{
+    double e = ceil(x0 + edge / xscale);
+    if (!(e > i)) return i + 1; /* rounding (or NaN): at least one point, so the loop advances */
+    return e < n ? (int)e : n;
+}
+
 static int col_next(col_iter *it, int *col, double *mean)
 {
-    /* the state lives in locals while looping: kept in *it, every point would wait on a store
-     * and a reload of the average (this loop is the whole cost of a chart of 100k points) */
+    /* The state lives in locals while looping: kept in *it, every point would wait on a store
+     * and a reload of the average (this loop is the whole cost of a chart of 100k points). */
     const float *ys = it->ys, *xs = it->xs;
     int n = it->n, i = it->i, have = it->have, cur = it->cur, cnt = it->cnt, ret = 0;
     double beta = it->beta, keep = 1 - it->beta, ema = it->ema, sum = it->sum;
     double x0 = it->x0, xscale = it->xscale, right = it->dw - 0.5;
-    while (i < n) {
-        double y = ys[i], x = xs ? (double)xs[i] : (double)i;
-        i++;
-        if (!isfinite(y) || !isfinite(x)) continue;
-        if (have && beta > 0) /* loop-invariant but for the first point: predicted */
-            ema = beta * ema + keep * y;
-        else
-            ema = y;
-        have = 1;
-        double u = (x - x0) * xscale;
-        if (!(u >= -0.5 && u < right)) continue; /* outside the x window */
-        int c = (int)(u + 0.5);                  /* u >= -0.5: truncation is floor, no libm */
-        if (cnt && c != cur) {
-            *col = cur, *mean = sum / cnt;
-            cur = c, sum = ema, cnt = 1;
-            ret = 1;
-            break;
+    if (!xs) {
+        /* x is the index: consecutive indices share a column, so go a run at a time and leave
+         * the inner loop nothing but the average and the sum */
+        while (i < n) {
+            double u = (i - x0) * xscale;
+            int inside = u >= -0.5 && u < right, c = inside ? (int)(u + 0.5) : cur;
+            int e = inside     ? run_end(x0, xscale, c + 0.5, i, n)
+                    : u < -0.5 ? run_end(x0, xscale, -0.5, i, n) /* up to the window */
+                               : n;                              /* past it: for the last value */
+            int emit = inside && cnt && c != cur;
+            if (emit) {
+                *col = cur, *mean = sum / cnt;
+                sum = 0, cnt = 0, ret = 1;
+            }
+            if (inside) cur = c;
+            double rs = 0;
+            int rn = 0;
+            if (beta > 0) {
+                for (; i < e; i++) {
+                    double y = ys[i];
+                    if (!isfinite(y)) continue;
+                    ema = have ? beta * ema + keep * y : y;
+                    have = 1;
+                    rs += ema, rn++;
+                }
+            } else {
+                for (; i < e; i++) {
+                    double y = ys[i];
+                    if (!isfinite(y)) continue;
+                    ema = y;
+                    rs += y, rn++;
+                }
+                have |= rn > 0;
+            }
+            if (inside) sum += rs, cnt += rn;
+            if (ret) break;
         }
-        cur = c, sum += ema, cnt++;
+    } else {
+        while (i < n) {
+            double y = ys[i], x = xs[i];
+            i++;
+            if (!isfinite(y) || !isfinite(x)) continue;
+            ema = have && beta > 0 ? beta * ema + keep * y : y;
+            have = 1;
+            double u = (x - x0) * xscale;
+            if (!(u >= -0.5 && u < right)) continue; /* outside the x window */
+            int c = (int)(u + 0.5);                  /* u >= -0.5: truncation is floor, no libm */
+            if (cnt && c != cur) {
+                *col = cur, *mean = sum / cnt;
+                cur = c, sum = ema, cnt = 1;
+                ret = 1;
+                break;
+            }
+            cur = c, sum += ema, cnt++;
+        }
     }
     if (!ret && cnt) { /* the end: the last column */
         *col = cur, *mean = sum / cnt;
@@ -542,8 +592,8 @@ static void braille_dot(tui_grid *g, const chart_geom *gm, int dx, int dy, int s
 static const char ascii_marker[4] = {'*', '+', 'o', 'x'};
 
 /* Bresenham from (c0, r0) to (c1, r1) in dots; braille dots or ASCII markers */
-static void chart_line(tui_grid *g, const chart_geom *gm, int c0, int r0, int c1, int r1,
-                       int style, uint32_t marker)
+static void chart_line(tui_grid *g, const chart_geom *gm, int c0, int r0, int c1, int r1, int style,
+                       uint32_t marker)
 {
     int dx = abs(c1 - c0), dy = -abs(r1 - r0);
     int sx = c0 < c1 ? 1 : -1, sy = r0 < r1 ? 1 : -1, err = dx + dy;
@@ -573,8 +623,7 @@ static void block_bridge(tui_grid *g, const chart_geom *gm, int c, int cell, int
     if (k && k->cp == ' ') tui_grid_put(g, gm->px + c, gm->py + cell, 0x2502, style);
 }
 
-static void block_line(tui_grid *g, const chart_geom *gm, int c0, int r0, int c1, int r1,
-                       int style)
+static void block_line(tui_grid *g, const chart_geom *gm, int c0, int r0, int c1, int r1, int style)
 {
     int pc = c0, prow = r0 / 8;
     for (int c = c0 + 1; c <= c1; c++) {
@@ -620,8 +669,10 @@ static void chart_xrange(const tui_series *series, int ns, double *x0, double *x
         if (!se->ys || se->n <= 0) continue;
         if (!se->xs) { /* indices ascend: look in from both ends */
             int a = 0, b = se->n - 1;
-            while (a <= b && !isfinite(se->ys[a])) a++;
-            while (b >= a && !isfinite(se->ys[b])) b--;
+            while (a <= b && !isfinite(se->ys[a]))
+                a++;
+            while (b >= a && !isfinite(se->ys[b]))
+                b--;
             if (a > b) continue;
             if (a < *x0) *x0 = a;
             if (b > *x1) *x1 = b;
@@ -651,10 +702,12 @@ int tui_chart_draw(tui_grid *g, int x, int y, int w, int h, const tui_series *se
     if (!series || nseries < 0) nseries = 0;
     tui_grid_fill(g, x, y, w, h, ' ', 0);
 
-    tui_charset mode = o->mode;
+    /* an unknown mode gets the safest characters */
+    tui_charset mode =
+        o->mode == TUI_UTF8_BRAILLE || o->mode == TUI_UTF8_BLOCK ? o->mode : TUI_ASCII;
     int ascii = mode == TUI_ASCII;
     int top = o->no_legend ? 0 : 1;
-    chart_geom gm;
+    chart_geom gm = {0};
     gm.sx = mode == TUI_UTF8_BRAILLE ? 2 : 1;
     gm.sy = mode == TUI_UTF8_BRAILLE ? 4 : mode == TUI_UTF8_BLOCK ? 8 : 1;
     gm.py = y + top;

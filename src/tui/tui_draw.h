@@ -19,13 +19,14 @@
 /* The characters a picture may use, chosen by the screen from the locale and the font. */
 typedef enum tui_charset {
     TUI_UTF8_BRAILLE, /* braille lines (2x4 dots a cell), eighth-block bars, half-block images */
-    TUI_UTF8_BLOCK,   /* no braille, for fonts without it: lines as lower eighth blocks and
-                         box-drawing connectors; bars and images as in TUI_UTF8_BRAILLE */
+    TUI_UTF8_BLOCK,   /* no braille, for fonts without it: lines as lower eighth blocks with
+                         '│' connectors; bars and images as in TUI_UTF8_BRAILLE */
     TUI_ASCII         /* 7-bit only: '#'/'=' bars, '*' '+' 'o' 'x' lines, " .:-=+*#%@" images */
 } tui_charset;
 
 /* Style numbers: the screen maps them to colours (or to bold/dim without colour). 0 is the
- * terminal's default; a caller may use any other value below 256 for its own purposes. */
+ * terminal's default; a caller may use any other value in 0..255 for its own purposes (a cell
+ * keeps the low 8 bits). */
 enum {
     TUI_STYLE_DEFAULT = 0,
     TUI_STYLE_AXIS,     /* chart axes and tick labels */
@@ -50,7 +51,7 @@ typedef struct tui_cell {
     char utf8[5];  /* cp encoded, for addstr-style output */
 } tui_cell;
 
-/* ---- the grid ------------------------------------------------------------------------------ */
+/* ---- the grid -------------------------------------------------------------------------------- */
 
 typedef struct tui_grid tui_grid;
 
@@ -90,7 +91,7 @@ const char *tui_grid_get(const tui_grid *g, int x, int y);
  * or -1 when y is outside the grid. */
 int tui_grid_row(const tui_grid *g, int y, char *buf, size_t len);
 
-/* ---- numbers ---------------------------------------------------------------------------------- */
+/* ---- numbers --------------------------------------------------------------------------------- */
 
 /* A probability in 3-4 characters for the bar views: ".31", ".05", "1.00" (from .995 up),
  * "nan"; values outside [0, 1] are clamped. Returns buf (len >= 5 always suffices). */
@@ -107,11 +108,13 @@ typedef struct tui_tick {
     char label[TUI_TICK_LABEL];
 } tui_tick;
 
-/* Nicely rounded ticks (multiples of 1, 2 or 5 times a power of ten) inside [lo, hi], all with
- * the same number of decimals: [0,1] -> 0.0 0.5 1.0; [0.83,2.41] -> 1.0 1.5 2.0;
- * [1e-4,3e-4] -> 1e-4 2e-4 3e-4. Picks the finest step that gives at most maxticks (clamped to
- * 2..8) ticks, or a coarser one when that would give fewer than two. Fills out[8]; returns the
- * count (0 when lo, hi are not finite). */
+/* Nicely rounded ticks (multiples of 1, 2 or 5 times a power of ten) inside [lo, hi]:
+ * [0,1] -> 0.0 0.5 1.0; [0.83,2.41] -> 1.0 1.5 2.0; [1e-4,3e-4] -> 1e-4 2e-4 3e-4. Labels share
+ * one number of decimals while that stays short (up to 3, below 1e6), and are otherwise each
+ * a mantissa and exponent ("5e-5", "1.5e-4", "2e6"). Picks the finest step that gives at most
+ * maxticks (clamped to 2..8) ticks, or a coarser one when that would give fewer than two; a
+ * range flat to 1e-9 gets its one value. Fills out[8]; returns the count (0 for a non-finite
+ * range). */
 int tui_ticks(double lo, double hi, int maxticks, tui_tick *out);
 
 /* ---- bars and images ------------------------------------------------------------------------- */
@@ -143,7 +146,8 @@ void tui_image_draw(tui_grid *g, int x, int y, int w, int h, const uint8_t *pixe
 
 typedef struct tui_series {
     const float *ys;   /* (n) values, borrowed; NaN and Inf are skipped */
-    const float *xs;   /* (n) x values in ascending order, or NULL for 0..n-1 */
+    const float *xs;   /* (n) x values in ascending order (otherwise still safe: the line
+                          follows the given order), or NULL for 0..n-1 (the fastest) */
     int n;             /* 0 is fine */
     int style;         /* of the line and its legend entry */
     const char *label; /* legend text, or NULL for none */
@@ -152,32 +156,43 @@ typedef struct tui_series {
 /* Zero-initialised options are sensible: braille, auto range, no smoothing, with a legend. */
 typedef struct tui_chart_opts {
     tui_charset mode;
-    int fixed_y;       /* nonzero: the y axis spans [ymin, ymax], values outside drawn at the edge */
+    /* nonzero: the y axis spans [ymin, ymax] (e.g. [0, 1] for accuracy), values outside are
+     * drawn at the edge; zero, or a NaN or empty range: auto */
+    int fixed_y;
     double ymin, ymax;
-    int fixed_x;       /* nonzero: the x axis spans [xmin, xmax], points outside are left out */
+    /* nonzero: the x axis spans [xmin, xmax] (e.g. epochs 0..E before they happen), points
+     * outside are left out; zero: from the first to the last point */
+    int fixed_x;
     double xmin, xmax;
-    float smooth;      /* EMA weight of the past in [0, 1): s = smooth*s + (1-smooth)*y, started
-                          at the first value; 0 draws the raw values */
+    /* EMA weight of the past in [0, 1): s = smooth*s + (1-smooth)*y, started at the first
+     * finite value; 0 (or NaN) draws the raw values */
+    float smooth;
     int axis_style;    /* axes, tick labels and title */
     const char *title; /* shown first on the legend row, or NULL */
     int no_legend;     /* nonzero: no legend row (and no title) */
 } tui_chart_opts;
 
 /* A line chart owning the box (x, y, w, h), which it clears first:
- *   row 0          legend: title, then per series "label value" with the series' last plotted
- *                  (smoothed) value; in ASCII each entry starts with the series' marker
+ *   row 0          legend: the title, then per series "label value", value being the series'
+ *                  last finite value (smoothed when smoothing is on, so it matches the end of
+ *                  the line); in ASCII each entry starts with the series' marker
  *   rows 1..h-3    the plot, with y tick labels right-aligned in a column on its left and the
- *                  y axis ('┤' at ticks, '│' between; ASCII '+' and '|')
+ *                  y axis ('┤' at ticks, '│' between; ASCII '+' and '|'); a tick's label is on
+ *                  the row where a value equal to it is drawn
  *   row h-2        the x axis ('└──'; ASCII "+--")
  *   row h-1        the first and last x values at the two ends
- * Auto range: the extent of what is plotted, padded by 5% of the span each side (not below 0
- * when the values are not negative). Points are grouped by the dot column (braille: 2 a cell)
- * or cell column (block, ASCII) they fall in, and each column plots the mean of its group: one
- * pass over the data, no allocation, and noise averages out instead of aliasing. Consecutive
- * columns are joined: Bresenham on the braille dots, or on the cells with the series' marker in
- * ASCII; in block mode a lower eighth block ▁..█ per column with '│' bridging steep steps.
- * Later series are drawn over earlier ones. Returns 0, or -1 when the box is too small for
- * axes and at least two plot rows and columns (it is then only cleared). */
+ * Without a legend the plot starts on row 0. Auto range: the extent of what is plotted, padded by
+ * 5% of the span each side (not below 0 when no value is negative). Points are grouped by the dot
+ * column (braille: 2 a cell) or cell column (block, ASCII) they fall in, and each column plots the
+ * MEAN of its group (of the smoothed values): noise averages out instead of aliasing. The data is
+ * read twice with an auto y range (extent, then drawing), once with a fixed one, and nothing is
+ * allocated. Consecutive columns are joined: Bresenham on the braille dots, or on the cells with
+ * the series' marker ('*' '+' 'o' 'x' by series index) in ASCII; in block mode each cell column
+ * holds a lower eighth block ▁..█ whose top edge is at the value, and '│' bridges rows skipped by
+ * steep steps. Later series are drawn over earlier ones (braille dots of several series in one
+ * cell are merged, in the last one's style). series may be NULL when nseries is 0, o NULL for the
+ * defaults; the series are only read during the call. Returns 0, or -1 when the box is too small
+ * for the axes and two plot rows and columns (it is then only cleared). */
 int tui_chart_draw(tui_grid *g, int x, int y, int w, int h, const tui_series *series, int nseries,
                    const tui_chart_opts *o);
 

@@ -1,0 +1,624 @@
+/* tui: the live screen's state, its one event loop, its key table and its views.
+ *
+ * The loop trains for a slice of about 30 ms, reads every waiting key, and redraws at most every
+ * 66 ms; when paused it sleeps in the key wait. Views draw into a tui_grid from the app's
+ * snapshot (train_state, histories, the log) and never change the run; keys go through one
+ * table, which the help overlay lists. */
+#include "config.h"
+
+#include "tui/tui.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curses.h>
+
+#include "distillery/nn_layers.h"
+#include "distillery/train.h"
+#include "distillery/train_rundir.h"
+#include "run.h"
+#include "tui/tui_term.h"
+
+#define SLICE_MS 30
+#define FRAME_MS 66
+#define LOG_LINES 64
+#define LOG_WIDTH 200
+#define MIN_W 80
+#define MIN_H 24
+
+/* a growing series of floats */
+typedef struct series {
+    float *v;
+    int n, cap;
+} series;
+
+typedef struct app {
+    train_settings *o;
+    script *sc;
+    train *t;
+    train_rundir *rd;
+    data_set trainset, testset;
+    train_state st;
+    tui_grid *g;
+    tui_charset cs;
+
+    bool paused, done, failed, quit, help, at_T1, smooth;
+    long step_to;       /* run until this step of the phase, then pause (n, N); -1: none */
+    int sample;
+    char failure[1100];
+
+    /* the student's losses by distillation step, the baseline's CE, accuracies by epoch */
+    series x, total, ce, t2kl, base_ce;
+    series acc_x[TRAIN_NMODELS], acc[TRAIN_NMODELS];
+    char log[LOG_LINES][LOG_WIDTH];
+    int nlog;
+
+    struct timespec t0, last_rate;
+    long rate_samples;
+    double rate;
+} app;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static void push(series *s, float v)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 1024;
+        float *p = realloc(s->v, sizeof(float) * (size_t)cap);
+        if (!p) return; /* the chart stops growing; the run goes on */
+        s->v = p;
+        s->cap = cap;
+    }
+    s->v[s->n++] = v;
+}
+
+static void logf_(app *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->log[a->nlog % LOG_LINES], LOG_WIDTH, fmt, ap);
+    va_end(ap);
+    a->nlog++;
+}
+
+/* --- the run ------------------------------------------------------------------------------- */
+
+static void sink(void *ud, const train_event *ev)
+{
+    app *a = ud;
+    train_rundir_sink(a->rd, ev);
+    switch (ev->kind) {
+    case TRAIN_EV_PHASE: logf_(a, "phase: %s", ev->text); break;
+    case TRAIN_EV_INFO: logf_(a, "%s", ev->text); break;
+    case TRAIN_EV_ERROR: logf_(a, "error: %s", ev->text); break;
+    case TRAIN_EV_EVAL: {
+        const train_eval *e = ev->eval;
+        push(&a->acc_x[e->model], (float)e->epoch);
+        push(&a->acc[e->model], (float)e->acc);
+        logf_(a, "%s epoch %d: test accuracy %.2f%%", train_model_name(e->model), e->epoch,
+              100.0 * e->acc);
+        break;
+    }
+    default: break;
+    }
+}
+
+static void script_print(void *ud, const char *line)
+{
+    app *a = ud;
+    char buf[LOG_WIDTH];
+    snprintf(buf, sizeof buf, "script: %s", line);
+    train_rundir_note(a->rd, buf);
+    logf_(a, "%s", buf);
+}
+
+/* A script error pauses the run and shows the error; the program goes on. */
+static void script_failed(app *a, const char *err)
+{
+    logf_(a, "script error: %s", err);
+    train_rundir_note(a->rd, err);
+    snprintf(a->failure, sizeof a->failure, "%s", err);
+    a->paused = true;
+}
+
+static void apply(app *a, const script_controls *c, bool logged)
+{
+    if (!logged) {
+        train_schedule(a->t, c->has_T ? c->T : a->st.T, c->has_alpha ? c->alpha : a->st.alpha,
+                       c->has_lr ? c->lr : a->st.lr);
+        return;
+    }
+    if (c->has_T) train_set_T(a->t, c->T);
+    if (c->has_alpha) train_set_alpha(a->t, c->alpha);
+    if (c->has_lr) train_set_lr(a->t, c->lr);
+    if (c->pause) a->paused = true, logf_(a, "paused by the script");
+    if (c->stop) a->done = true, logf_(a, "stopped by the script");
+}
+
+/* One trainer step with the script around it, as in run_headless; false when the run ended. */
+static bool advance(app *a)
+{
+    char err[1024];
+    script_controls c = {0};
+    if (a->sc && script_schedule(a->sc, &a->st, &c, err, sizeof err)) {
+        script_failed(a, err);
+        return false;
+    }
+    if (a->sc) apply(a, &c, false);
+    train_state before = a->st;
+    int r = train_step(a->t);
+    train_get_state(a->t, &a->st);
+    if (r < 0) {
+        a->failed = a->done = true;
+        snprintf(a->failure, sizeof a->failure, "%s", train_error(a->t));
+        return false;
+    }
+    if (a->st.last[TRAIN_STUDENT].step != before.last[TRAIN_STUDENT].step) { /* a student step */
+        const train_metrics *m = &a->st.last[TRAIN_STUDENT];
+        push(&a->x, (float)a->st.step);
+        push(&a->total, (float)m->total);
+        push(&a->ce, (float)m->ce);
+        push(&a->t2kl, (float)m->t2kl);
+        push(&a->base_ce, a->st.last[TRAIN_BASELINE].step ? (float)a->st.last[TRAIN_BASELINE].ce : NAN);
+    }
+    memset(&c, 0, sizeof c);
+    if (a->sc && script_after_step(a->sc, &before, &a->st, &c, err, sizeof err)) {
+        script_failed(a, err);
+        return false;
+    }
+    if (a->sc) apply(a, &c, true);
+    if (r == 0) a->done = true;
+    return r == 1 && !a->done;
+}
+
+/* Train for one slice of time, or up to the step the n / N keys asked for. */
+static void train_slice(app *a)
+{
+    double end = now_ms() + SLICE_MS;
+    while (!a->paused && !a->done && now_ms() < end) {
+        if (!advance(a)) break;
+        if (a->step_to >= 0 && a->st.step >= a->step_to && !a->st.evaluating) {
+            a->paused = true;
+            a->step_to = -1;
+        }
+    }
+    double t = now_ms(), dt = t - (a->last_rate.tv_sec * 1e3 + a->last_rate.tv_nsec * 1e-6);
+    if (dt > 1000) {
+        a->rate = (a->st.samples - a->rate_samples) * 1e3 / dt;
+        if (a->rate < 0) a->rate = 0;
+        a->rate_samples = a->st.samples;
+        clock_gettime(CLOCK_MONOTONIC, &a->last_rate);
+    }
+}
+
+/* --- keys ---------------------------------------------------------------------------------- */
+
+typedef enum { KEY_NONE, KEY_REDRAW, KEY_QUIT_APP } key_result;
+
+static void hold(app *a, const char *field)
+{
+    if (a->sc) script_override(a->sc, field); /* a hand-set value replaces the schedule */
+}
+
+static key_result k_pause(app *a)
+{
+    a->paused = !a->paused;
+    a->step_to = -1;
+    logf_(a, a->paused ? "paused" : "running");
+    return KEY_REDRAW;
+}
+
+static key_result k_step(app *a)
+{
+    a->step_to = a->st.step + 1;
+    a->paused = false;
+    return KEY_REDRAW;
+}
+
+static key_result k_epoch(app *a)
+{
+    a->step_to = (long)a->st.epoch * a->st.steps_per_epoch;
+    a->paused = false;
+    return KEY_REDRAW;
+}
+
+static key_result set_T(app *a, float T)
+{
+    hold(a, "T");
+    if (train_set_T(a->t, fmaxf(0.1f, fminf(T, 100.0f))) == 0) train_get_state(a->t, &a->st);
+    return KEY_REDRAW;
+}
+
+static key_result k_T_down(app *a) { return set_T(a, roundf(a->st.T / 1.25f * 100) / 100); }
+static key_result k_T_up(app *a) { return set_T(a, roundf(a->st.T * 1.25f * 100) / 100); }
+
+static key_result set_alpha(app *a, float v)
+{
+    hold(a, "alpha");
+    train_set_alpha(a->t, fmaxf(0.0f, fminf(1.0f, roundf(v * 100) / 100)));
+    train_get_state(a->t, &a->st);
+    return KEY_REDRAW;
+}
+
+static key_result k_alpha_down(app *a) { return set_alpha(a, a->st.alpha - 0.05f); }
+static key_result k_alpha_up(app *a) { return set_alpha(a, a->st.alpha + 0.05f); }
+
+static key_result set_lr(app *a, float v)
+{
+    hold(a, "lr");
+    train_set_lr(a->t, fmaxf(1e-7f, fminf(v, 10.0f)));
+    train_get_state(a->t, &a->st);
+    return KEY_REDRAW;
+}
+
+static key_result k_lr_down(app *a) { return set_lr(a, a->st.lr / 2); }
+static key_result k_lr_up(app *a) { return set_lr(a, a->st.lr * 2); }
+
+static key_result k_next(app *a)
+{
+    a->sample = (a->sample + 1) % a->testset.n;
+    return KEY_REDRAW;
+}
+
+static key_result k_prev(app *a)
+{
+    a->sample = (a->sample + a->testset.n - 1) % a->testset.n;
+    return KEY_REDRAW;
+}
+
+static key_result k_random(app *a)
+{
+    a->sample = rand() % a->testset.n;
+    return KEY_REDRAW;
+}
+
+static key_result k_T1(app *a)
+{
+    a->at_T1 = !a->at_T1;
+    return KEY_REDRAW;
+}
+
+static key_result k_smooth(app *a)
+{
+    a->smooth = !a->smooth;
+    return KEY_REDRAW;
+}
+
+static key_result k_png(app *a)
+{
+    logf_(a, "PNG charts are not built yet: the run directory's metrics.csv holds the numbers");
+    return KEY_REDRAW;
+}
+
+static key_result k_help(app *a)
+{
+    a->help = !a->help;
+    return KEY_REDRAW;
+}
+
+static key_result k_quit(app *a)
+{
+    return KEY_QUIT_APP;
+}
+
+typedef struct key_binding {
+    int key, alt;
+    const char *keys, *help;
+    key_result (*fn)(app *a);
+} key_binding;
+
+/* The one table: the loop dispatches through it and the help overlay lists it. */
+static const key_binding keys[] = {
+    {' ', -1, "space", "pause / resume", k_pause},
+    {'n', -1, "n", "one step", k_step},
+    {'N', -1, "N", "to the end of the epoch", k_epoch},
+    {'t', -1, "t / T", "lower / raise the temperature", k_T_down},
+    {'T', -1, NULL, NULL, k_T_up},
+    {'a', -1, "a / A", "lower / raise alpha", k_alpha_down},
+    {'A', -1, NULL, NULL, k_alpha_up},
+    {'l', -1, "l / L", "halve / double the learning rate", k_lr_down},
+    {'L', -1, NULL, NULL, k_lr_up},
+    {'j', KEY_DOWN, "j k arrows", "next / previous sample", k_next},
+    {'k', KEY_UP, NULL, NULL, k_prev},
+    {KEY_RIGHT, -1, NULL, NULL, k_next},
+    {KEY_LEFT, -1, NULL, NULL, k_prev},
+    {'R', -1, "R", "a random sample", k_random},
+    {'1', -1, "1", "probabilities at T / at T = 1", k_T1},
+    {'s', -1, "s", "smooth the loss chart", k_smooth},
+    {'p', -1, "p", "write the charts as PNG", k_png},
+    {'?', KEY_F(1), "? F1", "this help", k_help},
+    {'q', -1, "q", "quit (the run directory stays complete)", k_quit},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static key_result handle_key(app *a, int k)
+{
+    if (a->help && k != '?' && k != KEY_F(1) && k != 'q') {
+        a->help = false; /* any key closes the help */
+        return KEY_REDRAW;
+    }
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].key == k || keys[i].alt == k) return keys[i].fn(a);
+    return KEY_NONE;
+}
+
+/* --- views --------------------------------------------------------------------------------- */
+
+static void text(app *a, int x, int y, int style, int maxw, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    tui_grid_text(a->g, x, y, style, buf, maxw);
+}
+
+static const char *state_name(const app *a)
+{
+    if (a->failed || a->failure[0]) return "error";
+    if (a->done) return "done";
+    return a->paused ? "paused" : "running";
+}
+
+static void draw_header(app *a, int w)
+{
+    const train_state *s = &a->st;
+    text(a, 0, 0, TUI_STYLE_TITLE, w, "distillery  %s  %s  %s  epoch %d/%d  step %ld  %.0f samples/s  [%s]",
+         a->o->c.name, a->trainset.name, train_phase_name(s->phase), s->epoch, s->epochs, s->step,
+         a->rate, state_name(a));
+    char lr[16];
+    tui_num_format(s->lr, lr, sizeof lr);
+    text(a, 0, 1, TUI_STYLE_DEFAULT, w, "sample %d  true: %s   T %.2f  alpha %.2f  lr %s   "
+         "L = %.2f*CE + %.2f*%.1f*KL   bars at %s", a->sample,
+         a->testset.class_names[a->testset.labels[a->sample]], s->T, s->alpha, lr, 1 - s->alpha,
+         s->alpha, s->T * s->T, a->at_T1 ? "T = 1" : "T");
+}
+
+static double entropy(const float *p, int n)
+{
+    double h = 0;
+    for (int i = 0; i < n; i++)
+        if (p[i] > 0) h -= p[i] * log(p[i]);
+    return h;
+}
+
+/* The image of the sample and, per class, each model's probability as a bar. */
+static int draw_distribution(app *a, int y0, int w, int h)
+{
+    int C = a->testset.nclasses, rows = C + 2 < h ? C + 2 : h;
+    int imgw = 30;
+    tui_image_draw(a->g, 0, y0, 28, rows, a->testset.pixels + (size_t)a->sample * a->testset.dim,
+                   a->testset.rows, a->testset.cols, TUI_STYLE_DEFAULT, a->cs);
+    static const train_model models[3] = {TRAIN_TEACHER, TRAIN_STUDENT, TRAIN_BASELINE};
+    static const int styles[3] = {TUI_STYLE_TEACHER, TUI_STYLE_STUDENT, TUI_STYLE_BASELINE};
+    float p[3][DATA_MAX_CLASSES];
+    bool have[3];
+    float T = a->at_T1 ? 1.0f : a->st.T;
+    for (int m = 0; m < 3; m++) {
+        float z[DATA_MAX_CLASSES];
+        have[m] = train_logits(a->t, models[m], &a->testset, a->sample, z) == 0 &&
+                  (models[m] == TRAIN_TEACHER || a->st.phase >= TRAIN_PHASE_DISTIL);
+        if (have[m]) nn_softmax(p[m], z, 1, C, T);
+    }
+    int namew = 13, colw = (w - imgw - namew) / 3, barw = colw - 6;
+    if (barw < 4) barw = 4;
+    text(a, imgw, y0, TUI_STYLE_DIM, namew, "class");
+    for (int m = 0; m < 3; m++)
+        text(a, imgw + namew + m * colw, y0, styles[m], colw, "%s@%s", train_model_name(models[m]),
+             a->at_T1 ? "T=1" : "T");
+    int truth = a->testset.labels[a->sample];
+    for (int c = 0; c < C && c + 1 < rows - 1; c++) {
+        int y = y0 + 1 + c;
+        text(a, imgw, y, c == truth ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, namew - 1, "%s%s",
+             c == truth ? "> " : "  ", a->testset.class_names[c]);
+        for (int m = 0; m < 3; m++) {
+            int x = imgw + namew + m * colw;
+            if (!have[m]) {
+                text(a, x, y, TUI_STYLE_DIM, colw, c == 0 ? "(not yet)" : "");
+                continue;
+            }
+            char v[8];
+            tui_bar_draw(a->g, x, y, barw, p[m][c], styles[m], a->cs);
+            bool top = nn_argmax(p[m], C) == c;
+            text(a, x + barw, y, top ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, 6, " %s%s",
+                 tui_prob_format(p[m][c], v, sizeof v), top ? "<" : "");
+        }
+    }
+    int y = y0 + rows - 1;
+    text(a, imgw, y, TUI_STYLE_DIM, namew, "entropy");
+    for (int m = 0; m < 3; m++)
+        if (have[m]) text(a, imgw + namew + m * colw, y, styles[m], colw, "%.3f", entropy(p[m], C));
+    return rows;
+}
+
+static void draw_charts(app *a, int y0, int w, int h)
+{
+    int lw = w / 2;
+    tui_series s[4] = {
+        {a->total.v, a->x.v, a->total.n, TUI_STYLE_TOTAL, "total"},
+        {a->ce.v, a->x.v, a->ce.n, TUI_STYLE_CE, "CE"},
+        {a->t2kl.v, a->x.v, a->t2kl.n, TUI_STYLE_KL, "T^2*KL"},
+        {a->base_ce.v, a->x.v, a->base_ce.n, TUI_STYLE_BASELINE, "baseline CE"},
+    };
+    tui_chart_opts o = {0};
+    o.mode = a->cs;
+    o.axis_style = TUI_STYLE_AXIS;
+    o.title = "loss by step:";
+    o.smooth = a->smooth ? 0.9f : 0.0f;
+    tui_chart_draw(a->g, 0, y0, lw - 1, h, s, 4, &o);
+
+    tui_series acc[3];
+    static const int styles[3] = {TUI_STYLE_TEACHER, TUI_STYLE_STUDENT, TUI_STYLE_BASELINE};
+    for (int m = 0; m < 3; m++)
+        acc[m] = (tui_series){a->acc[m].v, a->acc_x[m].v, a->acc[m].n, styles[m],
+                              train_model_name((train_model)m)};
+    tui_chart_opts oa = {0};
+    oa.mode = a->cs;
+    oa.axis_style = TUI_STYLE_AXIS;
+    const train_eval *st = &a->st.eval[TRAIN_STUDENT], *bl = &a->st.eval[TRAIN_BASELINE];
+    char title[64] = "accuracy by epoch:";
+    if (st->n && bl->n) snprintf(title, sizeof title, "accuracy, gap %+.2f:", 100 * (st->acc - bl->acc));
+    oa.title = title;
+    /* the teacher's epochs are another phase's: show the distillation's when it has begun */
+    tui_chart_draw(a->g, lw, y0, w - lw, h, a->acc[TRAIN_STUDENT].n ? acc + 1 : acc,
+                   a->acc[TRAIN_STUDENT].n ? 2 : 1, &oa);
+}
+
+static void draw_log(app *a, int y0, int w, int h)
+{
+    for (int i = 0; i < h; i++) {
+        int k = a->nlog - h + i;
+        if (k < 0) continue;
+        const char *line = a->log[k % LOG_LINES];
+        int style = strncmp(line, "error", 5) && strncmp(line, "script error", 12) ? TUI_STYLE_DIM
+                                                                                  : TUI_STYLE_ERROR;
+        text(a, 0, y0 + i, style, w, "%s", line);
+    }
+}
+
+static void draw_help(app *a, int w, int h)
+{
+    int bw = 60, bh = 0;
+    for (size_t i = 0; i < NKEYS; i++) bh += keys[i].keys != NULL;
+    bh += 4;
+    int x0 = (w - bw) / 2, y0 = (h - bh) / 2;
+    tui_grid_fill(a->g, x0, y0, bw, bh, ' ', TUI_STYLE_DEFAULT);
+    text(a, x0 + 2, y0 + 1, TUI_STYLE_TITLE, bw - 4, "keys (any key closes this)");
+    int y = y0 + 2;
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (!keys[i].keys) continue;
+        text(a, x0 + 2, y, TUI_STYLE_TRUE, 12, "%s", keys[i].keys);
+        text(a, x0 + 14, y++, TUI_STYLE_DEFAULT, bw - 16, "%s", keys[i].help);
+    }
+}
+
+static void draw(app *a)
+{
+    int w, h;
+    tui_term_size(&w, &h);
+    if (!a->g || tui_grid_width(a->g) != w || tui_grid_height(a->g) != h) {
+        tui_grid_free(a->g);
+        a->g = tui_grid_new(w > 0 ? w : 1, h > 0 ? h : 1);
+        if (!a->g) return;
+        clear();
+    }
+    tui_grid_clear(a->g);
+    if (w < MIN_W || h < MIN_H) {
+        text(a, 0, h / 2 - 1, TUI_STYLE_WARN, w, "terminal too small: %dx%d", w, h);
+        text(a, 0, h / 2, TUI_STYLE_DEFAULT, w, "distillery needs %dx%d; q quits", MIN_W, MIN_H);
+        tui_term_show(a->g);
+        return;
+    }
+    draw_header(a, w);
+    int y = 2;
+    y += draw_distribution(a, y, w, 14) + 1;
+    int logh = h >= 40 ? 6 : h >= 30 ? 4 : 2;
+    int charth = h - y - logh - 1;
+    draw_charts(a, y, w, charth);
+    draw_log(a, y + charth, w, logh);
+    if (a->failure[0]) text(a, 0, h - 2, TUI_STYLE_ERROR, w, "%s", a->failure);
+    text(a, 0, h - 1, TUI_STYLE_DIM, w, "space pause  n step  t/T temp  a/A alpha  l/L lr  j/k sample  "
+         "1 T=1  s smooth  ? help  q quit");
+    if (a->help) draw_help(a, w, h);
+    tui_term_show(a->g);
+}
+
+/* --- the loop ------------------------------------------------------------------------------ */
+
+static int finish(app *a, char *err, size_t errlen)
+{
+    const char *status = a->failed ? "failed" : a->done ? "done" : "stopped";
+    char buf[1200];
+    if (a->failed || (a->failure[0] && !a->done)) {
+        snprintf(buf, sizeof buf, "failed: %s", a->failure);
+        status = buf;
+    }
+    if (a->done && !a->failed && train_save_models(a->t, train_rundir_path(a->rd), err, errlen))
+        train_rundir_note(a->rd, err);
+    if (a->sc && script_on_done(a->sc, &a->st, status, train_rundir_path(a->rd), err, errlen))
+        train_rundir_note(a->rd, err);
+    double secs = now_ms() / 1e3 - (a->t0.tv_sec + a->t0.tv_nsec * 1e-9);
+    int rc = train_rundir_close(a->rd, &a->st, status, secs, err, errlen);
+    a->rd = NULL;
+    return rc;
+}
+
+int tui_run(train_settings *o, script *sc)
+{
+    static app a; /* large (the log), and one per process */
+    char err[1024], dir[TRAIN_PATH];
+    memset(&a, 0, sizeof a);
+    a.o = o;
+    a.sc = sc;
+    a.step_to = -1;
+    if (run_load_data(o, &a.trainset, &a.testset, err, sizeof err) ||
+        train_config_fit_data(&o->c, &a.trainset, o->teacher_given, o->student_given, err, sizeof err) ||
+        !(a.t = train_new(&o->c, &a.trainset, &a.testset, sink, &a, err, sizeof err)) ||
+        !(a.rd = train_rundir_open(train_get_config(a.t), err, sizeof err))) {
+        fprintf(stderr, "distillery: %s\n", err);
+        train_free(a.t);
+        data_free(&a.trainset);
+        data_free(&a.testset);
+        return 1;
+    }
+    if (tui_term_open()) { /* cannot happen after main's check, but stay whole if it does */
+        train_rundir_close(a.rd, NULL, "failed: no terminal", 0, err, sizeof err);
+        train_free(a.t);
+        data_free(&a.trainset);
+        data_free(&a.testset);
+        return -1;
+    }
+    a.cs = tui_term_charset();
+    snprintf(dir, sizeof dir, "%s", train_rundir_path(a.rd));
+    train_get_state(a.t, &a.st);
+    clock_gettime(CLOCK_MONOTONIC, &a.t0);
+    a.last_rate = a.t0;
+    logf_(&a, "run directory: %s", dir);
+    if (sc) {
+        script_set_print(sc, script_print, &a);
+        script_controls c = {0};
+        if (script_on_start(sc, &a.st, &c, err, sizeof err)) script_failed(&a, err);
+        else apply(&a, &c, true);
+    }
+    double last_draw = 0;
+    while (!a.quit && !tui_term_signalled()) {
+        if (!a.paused && !a.done) train_slice(&a);
+        bool idle = a.paused || a.done;
+        for (int k; (k = tui_term_key(idle ? FRAME_MS : 0)) != -1; idle = false) {
+            if (k == KEY_RESIZE) continue;
+            if (handle_key(&a, k) == KEY_QUIT_APP) a.quit = true;
+        }
+        double t = now_ms();
+        if (t - last_draw >= FRAME_MS || a.quit) {
+            draw(&a);
+            last_draw = t;
+        }
+    }
+    if (tui_term_signalled()) logf_(&a, "stopped by signal %d", tui_term_signalled());
+    tui_term_close();
+    if (sc) script_set_print(sc, NULL, NULL);
+    int closed = finish(&a, err, sizeof err);
+    if (closed) fprintf(stderr, "distillery: %s\n", err);
+    if (a.failed) fprintf(stderr, "distillery: %s\n", a.failure);
+    else if (a.done) run_print_summary(&a.st, dir);
+    else printf("stopped at %s epoch %d step %ld  run: %s\n", train_phase_name(a.st.phase),
+                a.st.epoch, a.st.step, dir);
+    int status = tui_term_signalled() ? 130 : a.failed || closed ? 1 : 0;
+    tui_grid_free(a.g);
+    for (int m = 0; m < TRAIN_NMODELS; m++) free(a.acc_x[m].v), free(a.acc[m].v);
+    free(a.x.v), free(a.total.v), free(a.ce.v), free(a.t2kl.v), free(a.base_ce.v);
+    train_free(a.t);
+    data_free(&a.trainset);
+    data_free(&a.testset);
+    return status;
+}

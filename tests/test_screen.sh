@@ -1,0 +1,107 @@
+#!/bin/sh
+# test_screen: the live screen driven through tmux as a user would: the panels appear, keys change
+# T and alpha (and the run's log records it), pause stops the step counter, the help overlay lists
+# the keys, a small terminal gets a notice and a larger one the layout back, a script error pauses
+# the run and shows file:line, the ASCII fallback, and q leaves a complete run directory. TAP.
+: "${top_builddir:=.}"
+bin=$(cd "$top_builddir/src" && pwd)/distillery
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "1..0 # SKIP tmux is not installed"
+    exit 0
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/distillery-screen.XXXXXX")
+sock="$tmp/tmux.sock"
+t() { tmux -S "$sock" "$@"; }
+trap 't kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+export DISTILLERY_CACHE="$tmp/cache"
+
+# start NAME LANG ARGS...: the program in a 100x30 tmux window; its exit status goes to NAME.rc
+start() {
+    name=$1 lang=$2
+    shift 2
+    printf '#!/bin/sh\ncd "%s"\nLANG=%s LC_ALL=%s TERM=xterm-256color "%s" "$@"\necho $? >"%s/%s.rc"\nsleep 60\n' \
+        "$tmp" "$lang" "$lang" "$bin" "$tmp" "$name" >"$tmp/$name.sh"
+    t kill-server 2>/dev/null
+    t new-session -d -s s -x 100 -y 30 "sh $tmp/$name.sh $*"
+}
+screen() { t capture-pane -t s -p; }
+# wait_for PATTERN [SECONDS]: until the screen shows PATTERN
+wait_for() {
+    i=0
+    while ! screen | grep -q -- "$1"; do
+        i=$((i + 1)); [ $i -gt $((${2:-20} * 10)) ] && return 1; sleep 0.1
+    done
+}
+header_step() { screen | head -1 | sed -n 's/.* step \([0-9]*\) .*/\1/p'; }
+
+long="--data synthetic --synthetic-train 3000 --synthetic-test 500 --teacher 784-64-10 --teacher-epochs 1 \
+--student 784-16-10 --epochs 100000 --transfer 100% --run-dir run1"
+
+start main C.UTF-8 $long
+wait_for "\[running\]"; ok $? "the screen appears and runs"
+wait_for "student@T"; ok $? "the distribution panel shows teacher, student and baseline"
+screen | grep -q "teacher@T.*student@T.*baseline@T"; ok $? "the three models side by side"
+screen | grep -q "loss by step"; ok $? "the loss chart is there"
+screen | grep -q "accuracy"; ok $? "the accuracy chart is there"
+screen | grep -q "q quit"; ok $? "the footer lists keys"
+screen | grep -q "L = 0.30\*CE + 0.70\*4.0\*KL"; ok $? "the loss formula shows the current weights"
+screen | grep -q "[▏▎▍▌▋▊▉█]"; ok $? "bars drawn with block characters in a UTF-8 locale"
+
+t send-keys -t s ' '
+wait_for "\[paused\]"; ok $? "space pauses"
+s1=$(header_step); sleep 0.6; s2=$(header_step)
+[ -n "$s1" ] && [ "$s1" = "$s2" ]; ok $? "the step counter stops while paused ($s1, $s2)"
+t send-keys -t s 'T'
+wait_for "T 2.50"; ok $? "T raises the temperature"
+t send-keys -t s 'a'
+wait_for "alpha 0.65"; ok $? "a lowers alpha"
+wait_for "L = 0.35\*CE + 0.65\*6.2\*KL"; ok $? "and the formula follows"
+grep -q "T 2 -> 2.5" "$tmp/run1/events.log"; ok $? "the run's log records the change of T"
+grep -q "alpha 0.7 -> 0.65" "$tmp/run1/events.log"; ok $? "and of alpha"
+t send-keys -t s 'j'
+wait_for "^sample 1 "; ok $? "j selects the next sample"
+t send-keys -t s '?'
+wait_for "lower / raise the temperature"; ok $? "? shows the help, listing the keys"
+t send-keys -t s 'x'
+sleep 0.3
+! screen | grep -q "any key closes this"; ok $? "any key closes the help"
+t resize-window -t s -x 60 -y 20
+wait_for "terminal too small"; ok $? "a 60x20 terminal gets a notice"
+t resize-window -t s -x 100 -y 30
+wait_for "student@T"; ok $? "100x30 brings the layout back"
+t send-keys -t s ' '
+wait_for "\[running\]"; ok $? "space resumes"
+s1=$(header_step); sleep 0.8; s2=$(header_step)
+[ -n "$s1" ] && [ "$s2" -gt "$s1" ] 2>/dev/null; ok $? "and steps go on ($s1 -> $s2)"
+t send-keys -t s 'q'
+i=0; while [ ! -f "$tmp/main.rc" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+[ "$(cat "$tmp/main.rc" 2>/dev/null)" = 0 ]; ok $? "q exits with status 0"
+grep -q '"status": "stopped"' "$tmp/run1/summary.json" 2>/dev/null; ok $? "the run directory is complete (summary.json)"
+[ -s "$tmp/run1/metrics.csv" ]; ok $? "with its metrics"
+
+# a script error pauses the run and shows file:line; the program keeps going
+cat >"$tmp/err.lua" <<'EOF2'
+local kd = require "distillery"
+return kd.experiment {
+  data = kd.data.synthetic { ntrain = 1500, ntest = 300, transfer = 1.0 },
+  teacher = { model = kd.mlp { 784, 32, 10 }, epochs = 1 }, student = { model = kd.mlp { 784, 8, 10 }, epochs = 5 },
+  on_epoch = function(ctx, stats) if stats.phase == "distil" then error("bad hook") end end,
+}
+EOF2
+start err C.UTF-8 err.lua --run-dir run2
+wait_for "err.lua:5: bad hook"; ok $? "a script error shows file:line on the screen"
+wait_for "\[error\]" 5; ok $? "and the run pauses in an error state"
+t send-keys -t s 'q'
+i=0; while [ ! -f "$tmp/err.rc" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+grep -q '"status": "failed: .*err.lua:5: bad hook' "$tmp/run2/summary.json" 2>/dev/null; ok $? "summary.json records the script error"
+
+# no UTF-8: ASCII pictures; NO_COLOR respected
+start ascii C $long --run-dir run3
+wait_for "student@T"; ok $? "the screen comes up in the C locale"
+! screen | grep -q "[▏▎▍▌▋▊▉█⠁⡀]"; ok $? "with ASCII pictures only"
+t send-keys -t s 'q'
+
+echo "1..$n"
+[ $failed = 0 ]
