@@ -82,9 +82,11 @@ static void progress(headless *h, const train_state *s)
             s->steps_per_epoch, h->rate, m->total);
 }
 
-int run_load_data(train_settings *o, data_set *trainset, data_set *testset, char *err, size_t errlen)
+int run_load_data(train_settings *o, data_set *trainset, data_set *testset, char *note,
+                  size_t notelen, char *err, size_t errlen)
 {
     train_config *c = &o->c;
+    note[0] = '\0';
     if (c->data == TRAIN_DATA_SYNTHETIC) {
         data_synth_config sc = data_synth_defaults();
         sc.ntrain = c->synth_train;
@@ -96,10 +98,10 @@ int run_load_data(train_settings *o, data_set *trainset, data_set *testset, char
     if (data_fashion_mnist(trainset, testset, NULL, err, errlen) == 0) return 0;
     if (o->data_given) return -1;
     /* the default experiment still runs where Fashion-MNIST is not installed, and says so */
-    if (!c->quiet)
-        fprintf(stderr, "distillery: %s\ndistillery: using the built-in synthetic set instead\n", err);
+    snprintf(note, notelen, "%s; using the built-in synthetic set instead", err);
     c->data = TRAIN_DATA_SYNTHETIC;
-    return run_load_data(o, trainset, testset, err, errlen);
+    char unused[8];
+    return run_load_data(o, trainset, testset, unused, sizeof unused, err, errlen);
 }
 
 /* peak resident memory of this process so far, in MiB */
@@ -161,7 +163,8 @@ int run_headless(train_settings *o, script *sc, train_state *final, char *dir, s
     h.tty = isatty(STDERR_FILENO);
     if (dir) dir[0] = '\0';
 
-    if (run_load_data(o, &trainset, &testset, err, sizeof err) ||
+    char note[1200];
+    if (run_load_data(o, &trainset, &testset, note, sizeof note, err, sizeof err) ||
         train_config_fit_data(&o->c, &trainset, o->teacher_given, o->student_given, err, sizeof err)) {
         fprintf(stderr, "distillery: %s\n", err);
         goto out;
@@ -175,6 +178,10 @@ int run_headless(train_settings *o, script *sc, train_state *final, char *dir, s
         goto out;
     }
     if (dir) snprintf(dir, dirlen, "%s", train_rundir_path(h.rd));
+    if (note[0]) {
+        train_rundir_note(h.rd, note);
+        if (!h.quiet) fprintf(stderr, "distillery: %s\n", note);
+    }
     train_state s, before;
     train_get_state(t, &s);
     if (!h.quiet)

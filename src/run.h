@@ -15,9 +15,10 @@
 int run_headless(train_settings *o, script *sc, train_state *final, char *dir, size_t dirlen);
 
 /* The experiment's data: Fashion-MNIST (or, for the default experiment where it is not installed,
- * the synthetic set, saying so on stderr), the synthetic set, or an MNIST-format folder. */
-int run_load_data(train_settings *o, data_set *trainset, data_set *testset, char *err,
-                  size_t errlen);
+ * the synthetic set, with note saying why), the synthetic set, or an MNIST-format folder. note
+ * is "" when there is nothing to say. */
+int run_load_data(train_settings *o, data_set *trainset, data_set *testset, char *note,
+                  size_t notelen, char *err, size_t errlen);
 
 /* "done: teacher 88.51% student ..." on stdout */
 void run_print_summary(const train_state *s, const char *dir);

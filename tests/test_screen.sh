@@ -12,9 +12,9 @@ if ! command -v tmux >/dev/null 2>&1; then
     exit 0
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/distillery-screen.XXXXXX")
-sock="$tmp/tmux.sock"
+sock="$tmp/none.sock"
 t() { tmux -S "$sock" "$@"; }
-trap 't kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'for s in "$tmp"/*.sock; do tmux -S "$s" kill-server 2>/dev/null; done; rm -rf "$tmp"' EXIT
 export DISTILLERY_CACHE="$tmp/cache"
 
 # start NAME LANG ARGS...: the program in a 100x30 tmux window; its exit status goes to NAME.rc
@@ -24,6 +24,7 @@ start() {
     printf '#!/bin/sh\ncd "%s"\nLANG=%s LC_ALL=%s TERM=xterm-256color "%s" "$@"\necho $? >"%s/%s.rc"\nsleep 60\n' \
         "$tmp" "$lang" "$lang" "$bin" "$tmp" "$name" >"$tmp/$name.sh"
     t kill-server 2>/dev/null
+    sock="$tmp/$name.sock" # a server of its own: the last one may still be going away
     t new-session -d -s s -x 100 -y 30 "sh $tmp/$name.sh $*"
 }
 screen() { t capture-pane -t s -p; }
@@ -62,6 +63,14 @@ grep -q "T 2 -> 2.5" "$tmp/run1/events.log"; ok $? "the run's log records the ch
 grep -q "alpha 0.7 -> 0.65" "$tmp/run1/events.log"; ok $? "and of alpha"
 t send-keys -t s 'j'
 wait_for "^sample 1 "; ok $? "j selects the next sample"
+t send-keys -t s 'd'
+wait_for "disagreement #1: sample"; ok $? "d jumps to the biggest disagreement"
+d1=$(screen | sed -n 's/.*disagreement #1: sample \([0-9]*\).*/\1/p' | tail -1)
+screen | grep -q "^sample $d1 "; ok $? "and shows that sample ($d1)"
+t send-keys -t s 'd'
+wait_for "disagreement #2: sample"; ok $? "d again goes to the next one"
+t send-keys -t s 'w'
+wait_for "confidently wrong #1: sample\|gets every test sample right"; ok $? "w jumps to a confidently wrong sample"
 t send-keys -t s '?'
 wait_for "lower / raise the temperature"; ok $? "? shows the help, listing the keys"
 t send-keys -t s 'x'

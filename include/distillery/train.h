@@ -113,6 +113,10 @@ int train_schedule(train *t, float T, float alpha, float lr);
 /* Logits (C) of one model for sample i of d; -1 if that model does not exist (yet). */
 int train_logits(train *t, train_model m, const data_set *d, int i, float *out);
 
+/* Logits (n, C) of one model for samples first .. first+n-1 of d, computed in chunks; -1 if that
+ * model does not exist (yet) or the range is outside d. */
+int train_predict(train *t, train_model m, const data_set *d, int first, int n, float *out);
+
 /* The trained models' checkpoints into dir (teacher.ckpt, student.ckpt, baseline.ckpt). */
 int train_save_models(train *t, const char *dir, char *err, size_t errlen);
 

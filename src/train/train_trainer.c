@@ -583,6 +583,21 @@ int train_logits(train *t, train_model m, const data_set *d, int i, float *out)
     return 0;
 }
 
+int train_predict(train *t, train_model m, const data_set *d, int first, int n, float *out)
+{
+    if ((unsigned)m >= TRAIN_NMODELS || !t->model[m] || first < 0 || n < 0 || first > d->n - n)
+        return -1;
+    int C = t->nclasses;
+    for (int i = 0; i < n; i += EVAL_CHUNK) {
+        int B = n - i < EVAL_CHUNK ? n - i : EVAL_CHUNK;
+        for (int b = 0; b < B; b++) t->idx[b] = first + i + b;
+        data_batch(d, t->idx, B, t->x);
+        memcpy(out + (size_t)i * C, nn_mlp_forward(t->model[m], t->x, B, false, NULL),
+               sizeof(float) * (size_t)B * C);
+    }
+    return 0;
+}
+
 int train_save_models(train *t, const char *dir, char *err, size_t errlen)
 {
     char path[TRAIN_PATH + 32];

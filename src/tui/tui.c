@@ -57,6 +57,13 @@ typedef struct app {
     char log[LOG_LINES][LOG_WIDTH];
     int nlog;
 
+    /* the teacher's test-set logits (they do not change once it is trained), the student's, and
+     * the test samples ranked for the d and w keys */
+    float *teacher_z, *student_z;
+    int *rank;
+    int rank_pos;
+    char rank_kind;
+
     struct timespec t0, last_rate;
     long rate_samples;
     double rate;
@@ -281,6 +288,82 @@ static key_result k_random(app *a)
     return KEY_REDRAW;
 }
 
+/* KL(teacher@T || student@T) of one sample's logits */
+static double sample_kl(const float *t, const float *s, int C, float T)
+{
+    float p[DATA_MAX_CLASSES], q[DATA_MAX_CLASSES];
+    nn_softmax(p, t, 1, C, T);
+    nn_softmax(q, s, 1, C, T);
+    double kl = 0;
+    for (int c = 0; c < C; c++)
+        if (p[c] > 0) kl += p[c] * (log(p[c]) - log(fmax(q[c], 1e-30)));
+    return kl;
+}
+
+static const double *rank_score;
+static int by_score(const void *x, const void *y)
+{
+    double a = rank_score[*(const int *)x], b = rank_score[*(const int *)y];
+    return (a < b) - (a > b); /* descending */
+}
+
+/* d: the samples where teacher and student disagree most (KL at T); w: where the student is most
+ * confidently wrong. The first press ranks the test set; further presses step down the ranking. */
+static key_result jump(app *a, char kind)
+{
+    int n = a->testset.n, C = a->testset.nclasses;
+    if (a->st.phase < TRAIN_PHASE_DISTIL) {
+        logf_(a, "the student starts with the distillation phase");
+        return KEY_REDRAW;
+    }
+    if (!a->teacher_z) {
+        a->teacher_z = malloc(sizeof(float) * (size_t)n * C);
+        if (!a->teacher_z || train_predict(a->t, TRAIN_TEACHER, &a->testset, 0, n, a->teacher_z)) {
+            free(a->teacher_z), a->teacher_z = NULL;
+            return KEY_REDRAW;
+        }
+    }
+    if (!a->student_z) a->student_z = malloc(sizeof(float) * (size_t)n * C);
+    if (!a->rank) a->rank = malloc(sizeof(int) * (size_t)n);
+    double *score = malloc(sizeof(double) * (size_t)n);
+    if (!a->student_z || !a->rank || !score ||
+        train_predict(a->t, TRAIN_STUDENT, &a->testset, 0, n, a->student_z)) {
+        free(score);
+        return KEY_REDRAW;
+    }
+    float T = a->at_T1 ? 1.0f : a->st.T;
+    for (int i = 0; i < n; i++) {
+        const float *s = a->student_z + (size_t)i * C;
+        if (kind == 'd') {
+            score[i] = sample_kl(a->teacher_z + (size_t)i * C, s, C, T);
+        } else {
+            float q[DATA_MAX_CLASSES];
+            nn_softmax(q, s, 1, C, 1.0f);
+            int top = nn_argmax(q, C);
+            score[i] = top == a->testset.labels[i] ? -1.0 : q[top];
+        }
+        a->rank[i] = i;
+    }
+    rank_score = score;
+    qsort(a->rank, (size_t)n, sizeof(int), by_score);
+    a->rank_pos = a->rank_kind == kind ? (a->rank_pos + 1) % n : 0;
+    a->rank_kind = kind;
+    a->sample = a->rank[a->rank_pos];
+    if (kind == 'd')
+        logf_(a, "disagreement #%d: sample %d, KL(teacher || student) at T %.2f = %.4f",
+              a->rank_pos + 1, a->sample, T, score[a->sample]);
+    else if (score[a->sample] < 0)
+        logf_(a, "the student gets every test sample right");
+    else
+        logf_(a, "confidently wrong #%d: sample %d, the student gives %.2f to a wrong class",
+              a->rank_pos + 1, a->sample, score[a->sample]);
+    free(score);
+    return KEY_REDRAW;
+}
+
+static key_result k_disagree(app *a) { return jump(a, 'd'); }
+static key_result k_wrong(app *a) { return jump(a, 'w'); }
+
 static key_result k_T1(app *a)
 {
     a->at_T1 = !a->at_T1;
@@ -332,6 +415,8 @@ static const key_binding keys[] = {
     {KEY_RIGHT, -1, NULL, NULL, k_next},
     {KEY_LEFT, -1, NULL, NULL, k_prev},
     {'R', -1, "R", "a random sample", k_random},
+    {'d', -1, "d", "where teacher and student disagree most (again: next)", k_disagree},
+    {'w', -1, "w", "where the student is most confidently wrong", k_wrong},
     {'1', -1, "1", "probabilities at T / at T = 1", k_T1},
     {'s', -1, "s", "smooth the loss chart", k_smooth},
     {'p', -1, "p", "write the charts as PNG", k_png},
@@ -528,7 +613,7 @@ static void draw(app *a)
     draw_log(a, y + charth, w, logh);
     if (a->failure[0]) text(a, 0, h - 2, TUI_STYLE_ERROR, w, "%s", a->failure);
     text(a, 0, h - 1, TUI_STYLE_DIM, w, "space pause  n step  t/T temp  a/A alpha  l/L lr  j/k sample  "
-         "1 T=1  s smooth  ? help  q quit");
+         "d disagree  1 T=1  ? help  q quit");
     if (a->help) draw_help(a, w, h);
     tui_term_show(a->g);
 }
@@ -561,22 +646,26 @@ int tui_run(train_settings *o, script *sc)
     a.o = o;
     a.sc = sc;
     a.step_to = -1;
-    if (run_load_data(o, &a.trainset, &a.testset, err, sizeof err) ||
+    if (tui_term_open()) return -1;
+    /* the first frame comes before the data: loading Fashion-MNIST takes a third of a second */
+    int w, h;
+    tui_term_size(&w, &h);
+    if ((a.g = tui_grid_new(w > 0 ? w : 1, h > 0 ? h : 1))) {
+        text(&a, 0, 0, TUI_STYLE_TITLE, w, "distillery  %s  loading the data...", o->c.name);
+        tui_term_show(a.g);
+    }
+    char note[1200];
+    if (run_load_data(o, &a.trainset, &a.testset, note, sizeof note, err, sizeof err) ||
         train_config_fit_data(&o->c, &a.trainset, o->teacher_given, o->student_given, err, sizeof err) ||
         !(a.t = train_new(&o->c, &a.trainset, &a.testset, sink, &a, err, sizeof err)) ||
         !(a.rd = train_rundir_open(train_get_config(a.t), err, sizeof err))) {
+        tui_term_close();
         fprintf(stderr, "distillery: %s\n", err);
+        tui_grid_free(a.g);
         train_free(a.t);
         data_free(&a.trainset);
         data_free(&a.testset);
         return 1;
-    }
-    if (tui_term_open()) { /* cannot happen after main's check, but stay whole if it does */
-        train_rundir_close(a.rd, NULL, "failed: no terminal", 0, err, sizeof err);
-        train_free(a.t);
-        data_free(&a.trainset);
-        data_free(&a.testset);
-        return -1;
     }
     a.cs = tui_term_charset();
     snprintf(dir, sizeof dir, "%s", train_rundir_path(a.rd));
@@ -584,6 +673,10 @@ int tui_run(train_settings *o, script *sc)
     clock_gettime(CLOCK_MONOTONIC, &a.t0);
     a.last_rate = a.t0;
     logf_(&a, "run directory: %s", dir);
+    if (note[0]) {
+        logf_(&a, "%s", note);
+        train_rundir_note(a.rd, note);
+    }
     if (sc) {
         script_set_print(sc, script_print, &a);
         script_controls c = {0};
@@ -617,6 +710,7 @@ int tui_run(train_settings *o, script *sc)
     tui_grid_free(a.g);
     for (int m = 0; m < TRAIN_NMODELS; m++) free(a.acc_x[m].v), free(a.acc[m].v);
     free(a.x.v), free(a.total.v), free(a.ce.v), free(a.t2kl.v), free(a.base_ce.v);
+    free(a.teacher_z), free(a.student_z), free(a.rank);
     train_free(a.t);
     data_free(&a.trainset);
     data_free(&a.testset);
