@@ -21,7 +21,7 @@ export DISTILLERY_CACHE="$tmp/cache"
 start() {
     name=$1 lang=$2
     shift 2
-    printf '#!/bin/sh\ncd "%s"\nLANG=%s LC_ALL=%s TERM=xterm-256color "%s" "$@"\necho $? >"%s/%s.rc"\nsleep 60\n' \
+    printf '#!/bin/sh\ntrap : INT\ncd "%s"\nLANG=%s LC_ALL=%s TERM=xterm-256color "%s" "$@"\necho $? >"%s/%s.rc"\nsleep 60\n' \
         "$tmp" "$lang" "$lang" "$bin" "$tmp" "$name" >"$tmp/$name.sh"
     t kill-server 2>/dev/null
     sock="$tmp/$name.sock" # a server of its own: the last one may still be going away
@@ -110,7 +110,11 @@ grep -q '"status": "failed: .*err.lua:5: bad hook' "$tmp/run2/summary.json" 2>/d
 start ascii C $long --run-dir run3
 wait_for "student@T"; ok $? "the screen comes up in the C locale"
 ! screen | grep -q "[▏▎▍▌▋▊▉█⠁⡀]"; ok $? "with ASCII pictures only"
-t send-keys -t s 'q'
+t send-keys -t s C-c
+i=0; while [ ! -f "$tmp/ascii.rc" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+[ "$(cat "$tmp/ascii.rc" 2>/dev/null)" = 130 ]; ok $? "Ctrl-C ends it with status 130"
+wait_for "^stopped at distil"; ok $? "and the terminal is back: the last line is printed in it"
+grep -q '"status": "stopped"' "$tmp/run3/summary.json" 2>/dev/null; ok $? "with a complete run directory"
 
 echo "1..$n"
 [ $failed = 0 ]
