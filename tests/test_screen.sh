@@ -106,6 +106,27 @@ t send-keys -t s 'q'
 i=0; while [ ! -f "$tmp/err.rc" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
 grep -q '"status": "failed: .*err.lua:5: bad hook' "$tmp/run2/summary.json" 2>/dev/null; ok $? "summary.json records the script error"
 
+# r reloads the script's hooks, keeping the model and the data
+cat >"$tmp/reload.lua" <<'EOF2'
+local kd = require "distillery"
+return kd.experiment {
+  data = kd.data.synthetic { ntrain = 1500, ntest = 300, transfer = 1.0 },
+  teacher = { model = kd.mlp { 784, 32, 10 }, epochs = 1 }, student = { model = kd.mlp { 784, 8, 10 }, epochs = 100000 },
+  on_epoch = function(ctx, stats) if stats.phase == "distil" then print("hook v1") end end,
+}
+EOF2
+start reload C.UTF-8 reload.lua --run-dir run4
+wait_for "script: hook v1"; ok $? "a script's hook prints on the screen"
+sed -i 's/hook v1/hook v2/' "$tmp/reload.lua"
+t send-keys -t s 'r'
+wait_for "script: hook v2"; ok $? "r reloads the hooks while the run goes on"
+printf 'return kd.experiment {\n' >"$tmp/reload.lua"
+t send-keys -t s 'r'
+wait_for "reload failed, the old hooks go on: .*reload.lua"; ok $? "a broken reload is reported with its file"
+sleep 0.5
+screen | tail -6 | grep -q "script: hook v2"; ok $? "and the old hooks go on"
+t send-keys -t s 'q'
+
 # no UTF-8: ASCII pictures; NO_COLOR respected
 start ascii C $long --run-dir run3
 wait_for "student@T"; ok $? "the screen comes up in the C locale"

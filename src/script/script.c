@@ -49,6 +49,7 @@ struct script {
     int experiment;   /* registry ref of the experiment table (a sweep's base) */
     int sched[NSCHED];
     bool held[NSCHED]; /* a hook's ctx:set holds the value for the rest of this run */
+    bool overridden[NSCHED]; /* the command line set the field: its schedule never runs */
     char where[256];   /* "exp.lua:12:", the line of the kd.experiment call */
     int hooks[NHOOKS];
     int ctx;          /* registry ref of the ctx table handed to hooks and schedules */
@@ -965,7 +966,33 @@ void script_override(script *s, const char *name)
         if (!strcmp(name, sched_names[i])) {
             luaL_unref(s->L, LUA_REGISTRYINDEX, s->sched[i]);
             s->sched[i] = LUA_NOREF;
+            s->overridden[i] = true;
         }
+}
+
+int script_reload(script *s, char *err, size_t errlen)
+{
+    script *n = script_open(s->path, s->unsafe, err, errlen);
+    if (!n) return -1;
+    if (n->experiment == LUA_NOREF) {
+        snprintf(err, errlen, "%s: the script must return kd.experiment{...}", s->path);
+        script_close(n);
+        return -1;
+    }
+    /* s keeps its address (the caller holds it) and takes the new state; n takes the old one
+     * away. Each state finds its script through its allocator's ud. */
+    script old = *s;
+    *s = *n;
+    *n = old;
+    lua_setallocf(s->L, alloc, s);
+    lua_setallocf(n->L, alloc, n);
+    s->print = old.print;
+    s->print_ud = old.print_ud;
+    memcpy(s->held, old.held, sizeof s->held);
+    for (int i = 0; i < NSCHED; i++)
+        if (old.overridden[i]) script_override(s, sched_names[i]);
+    script_close(n);
+    return 0;
 }
 
 /* --- sweeps -------------------------------------------------------------------------------- */

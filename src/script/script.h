@@ -38,6 +38,10 @@ int script_settings(script *s, train_settings *out, char *err, size_t errlen);
  * for T, alpha or lr is dropped. */
 void script_override(script *s, const char *name);
 
+/* Run the script's file again and take its hooks and schedules (the settings that shaped the
+ * data and models stay as they are). On failure the old script goes on; -1 with err. */
+int script_reload(script *s, char *err, size_t errlen);
+
 /* The sweep's grid: the number of runs and the i-th run's T, alpha and seed applied to out (on
  * top of the base's settings). label receives "T=2 alpha=0.5 seed=1". */
 int script_sweep_size(const script *s);

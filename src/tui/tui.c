@@ -50,6 +50,7 @@ typedef struct app {
     long step_to;       /* run until this step of the phase, then pause (n, N); -1: none */
     int sample;
     char failure[1100];
+    char notice[1100]; /* a problem that did not stop the run, shown until the next reload */
 
     /* the student's losses by distillation step, the baseline's CE, accuracies by epoch */
     series x, total, ce, t2kl, base_ce;
@@ -382,6 +383,22 @@ static key_result k_png(app *a)
     return KEY_REDRAW;
 }
 
+static key_result k_reload(app *a)
+{
+    char err[1024];
+    if (!a->sc) logf_(a, "no script to reload: this run came from the command line");
+    else if (script_reload(a->sc, err, sizeof err)) {
+        logf_(a, "script error: reload failed: %s", err);
+        snprintf(a->notice, sizeof a->notice, "reload failed, the old hooks go on: %s", err);
+    } else {
+        a->notice[0] = '\0';
+        logf_(a, "script reloaded: its hooks and schedules apply from the next step");
+        train_rundir_note(a->rd, "script reloaded");
+        a->failure[0] = '\0';
+    }
+    return KEY_REDRAW;
+}
+
 static key_result k_help(app *a)
 {
     a->help = !a->help;
@@ -420,6 +437,7 @@ static const key_binding keys[] = {
     {'1', -1, "1", "probabilities at T / at T = 1", k_T1},
     {'s', -1, "s", "smooth the loss chart", k_smooth},
     {'p', -1, "p", "write the charts as PNG", k_png},
+    {'r', -1, "r", "reload the script's hooks and schedules", k_reload},
     {'?', KEY_F(1), "? F1", "this help", k_help},
     {'q', -1, "q", "quit (the run directory stays complete)", k_quit},
 };
@@ -612,6 +630,7 @@ static void draw(app *a)
     draw_charts(a, y, w, charth);
     draw_log(a, y + charth, w, logh);
     if (a->failure[0]) text(a, 0, h - 2, TUI_STYLE_ERROR, w, "%s", a->failure);
+    else if (a->notice[0]) text(a, 0, h - 2, TUI_STYLE_WARN, w, "%s", a->notice);
     text(a, 0, h - 1, TUI_STYLE_DIM, w, "space pause  n step  t/T temp  a/A alpha  l/L lr  j/k sample  "
          "d disagree  1 T=1  ? help  q quit");
     if (a->help) draw_help(a, w, h);
