@@ -127,6 +127,29 @@ sleep 0.5
 screen | tail -6 | grep -q "script: hook v2"; ok $? "and the old hooks go on"
 t send-keys -t s 'q'
 
+# Ctrl-Z gives the terminal back to the shell, fg brings the screen back
+if command -v bash >/dev/null 2>&1; then
+    t kill-server 2>/dev/null
+    sock="$tmp/job.sock"
+    t new-session -d -s s -x 100 -y 30 "bash --norc --noprofile -i"
+    sleep 0.3
+    t send-keys -t s "cd '$tmp' && LANG=C.UTF-8 TERM=xterm-256color '$bin' $long --run-dir run5" Enter
+    wait_for "\[running\]"; ok $? "the screen runs from an interactive shell"
+    t send-keys -t s C-z
+    wait_for "Stopped"; ok $? "Ctrl-Z suspends it and the shell has the terminal"
+    t send-keys -t s "fg" Enter
+    wait_for "\[running\]"; ok $? "fg brings the screen back"
+    t send-keys -t s 'q'
+    wait_for "^stopped at "; ok $? "and q still quits cleanly"
+    t send-keys -t s "clear" Enter
+    t send-keys -t s "cd '$tmp' && LANG=C.UTF-8 TERM=xterm-256color '$bin' $long --run-dir run6" Enter
+    wait_for "\[running\]"; ok $? "the screen again"
+    pkill -SEGV -f "run-dir run6"
+    wait_for "Segmentation fault"; ok $? "a crash ends it"
+    t send-keys -t s "echo restored-\$((6*7))" Enter
+    wait_for "^restored-42"; ok $? "and the terminal is restored: the shell echoes again"
+fi
+
 # no UTF-8: ASCII pictures; NO_COLOR respected
 start ascii C $long --run-dir run3
 wait_for "student@T"; ok $? "the screen comes up in the C locale"
