@@ -568,9 +568,14 @@ static void draw_charts(app *a, int y0, int w, int h)
     tui_chart_opts oa = {0};
     oa.mode = a->cs;
     oa.axis_style = TUI_STYLE_AXIS;
-    const train_eval *st = &a->st.eval[TRAIN_STUDENT], *bl = &a->st.eval[TRAIN_BASELINE];
-    char title[64] = "accuracy by epoch:";
-    if (st->n && bl->n) snprintf(title, sizeof title, "accuracy, gap %+.2f:", 100 * (st->acc - bl->acc));
+    const train_eval *st = &a->st.eval[TRAIN_STUDENT], *bl = &a->st.eval[TRAIN_BASELINE],
+                     *te = &a->st.eval[TRAIN_TEACHER];
+    char title[96] = "accuracy by epoch:";
+    /* the teacher's last accuracy is the mark the students aim at */
+    if (st->n && bl->n && te->n)
+        snprintf(title, sizeof title, "accuracy (teacher %.3f), gap %+.2f:", te->acc, 100 * (st->acc - bl->acc));
+    else if (st->n && bl->n)
+        snprintf(title, sizeof title, "accuracy, gap %+.2f:", 100 * (st->acc - bl->acc));
     oa.title = title;
     /* the teacher's epochs are another phase's: show the distillation's when it has begun */
     tui_chart_draw(a->g, lw, y0, w - lw, h, a->acc[TRAIN_STUDENT].n ? acc + 1 : acc,
