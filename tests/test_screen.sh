@@ -144,7 +144,9 @@ if command -v bash >/dev/null 2>&1; then
     t send-keys -t s "clear" Enter
     t send-keys -t s "cd '$tmp' && LANG=C.UTF-8 TERM=xterm-256color '$bin' $long --run-dir run6" Enter
     wait_for "\[running\]"; ok $? "the screen again"
-    pkill -SEGV -f "run-dir run6"
+    for p in /proc/[0-9]*; do # the program's pid, without procps
+        tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "^$bin .*run-dir run6" && kill -SEGV "${p#/proc/}"
+    done
     wait_for "Segmentation fault"; ok $? "a crash ends it"
     t send-keys -t s "echo restored-\$((6*7))" Enter
     wait_for "^restored-42"; ok $? "and the terminal is restored: the shell echoes again"
