@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "distillery/data.h"
+#include "distillery/data_pngdir.h"
 #include "distillery/train_rundir.h"
+#include "plot/plot_run.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -94,7 +96,24 @@ int run_load_data(train_settings *o, data_set *trainset, data_set *testset, char
         /* one synthetic set for every run: seeds vary the models, not the data */
         return data_synthetic(trainset, testset, &sc, err, errlen);
     }
-    if (c->data == TRAIN_DATA_DIR) return data_load_dir(trainset, testset, c->data_dir, err, errlen);
+    if (c->data == TRAIN_DATA_DIR) {
+        /* IDX files make an MNIST-format folder; anything else is read as a folder of PNGs */
+        char idx[TRAIN_PATH + 40], gz[TRAIN_PATH + 40];
+        snprintf(idx, sizeof idx, "%s/train-images-idx3-ubyte", c->data_dir);
+        snprintf(gz, sizeof gz, "%s/train-images-idx3-ubyte.gz", c->data_dir);
+        if (access(idx, F_OK) == 0 || access(gz, F_OK) == 0)
+            return data_load_dir(trainset, testset, c->data_dir, err, errlen);
+        data_pngdir_config pc = data_pngdir_defaults();
+        pc.strict = c->data_strict;
+        int skipped = 0;
+        char first[600];
+        if (data_pngdir_load(trainset, testset, c->data_dir, &pc, &skipped, first, sizeof first, err,
+                             errlen))
+            return -1;
+        if (skipped) snprintf(note, notelen, "skipped %d unreadable PNG%s; the first: %s", skipped,
+                              skipped > 1 ? "s" : "", first);
+        return 0;
+    }
     if (data_fashion_mnist(trainset, testset, NULL, err, errlen) == 0) return 0;
     if (o->data_given) return -1;
     /* the default experiment still runs where Fashion-MNIST is not installed, and says so */
@@ -256,6 +275,14 @@ int run_headless(train_settings *o, script *sc, train_state *final, char *dir, s
         fprintf(stderr, "distillery: %s\n", why);
         ok = false;
         outcome = failure;
+    }
+    int charts = 0;
+    if (o->c.png && plot_run(here, NULL, o->c.png_w, o->c.png_h, &charts, err, sizeof err)) {
+        /* the charts are a convenience: the run itself stands */
+        fprintf(stderr, "distillery: %s\n", err);
+        train_rundir_note(h.rd, err);
+    } else if (charts) {
+        train_rundir_note(h.rd, "charts written: loss.png, accuracy.png");
     }
     snprintf(failure, sizeof failure, "failed: %s", why);
     if (sc && script_on_done(sc, &s, outcome, here, err, sizeof err)) {

@@ -81,6 +81,15 @@ for d in "T X .*\[2\]" "alpha X .*\[0.7\]" "batch N .*\[128\]" "seed N .*\[1\]" 
     grep -q -- "--$d" "$tmp/help"; ok $? "--help shows the default of --$d"
 done
 
+# charts as PNG at the end of a run
+"$bin" $tiny --png --png-size 800x450 --run-dir "$tmp/png" >/dev/null 2>&1
+ok $? "a run with --png finishes"
+for f in loss.png accuracy.png; do
+    head -c 8 "$tmp/png/$f" 2>/dev/null | od -An -c | grep -q "P   N   G"; ok $? "--png writes $f"
+done
+grep -q "charts written" "$tmp/png/events.log"; ok $? "and events.log says so"
+expect 2 "png-size: expected WIDTHxHEIGHT" "a bad --png-size is refused" -- $tiny --png-size 10x10
+
 # one seed, the same numbers
 "$bin" $tiny --run-dir "$tmp/run2" >/dev/null 2>&1
 cmp -s "$tmp/run1/metrics.csv" "$tmp/run2/metrics.csv" && cmp -s "$tmp/run1/metrics.jsonl" "$tmp/run2/metrics.jsonl"

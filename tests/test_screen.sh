@@ -71,6 +71,9 @@ t send-keys -t s 'd'
 wait_for "disagreement #2: sample"; ok $? "d again goes to the next one"
 t send-keys -t s 'w'
 wait_for "confidently wrong #1: sample\|gets every test sample right"; ok $? "w jumps to a confidently wrong sample"
+t send-keys -t s 'p'
+wait_for "3 charts written"; ok $? "p writes the charts"
+[ -s "$tmp/run1/sample.png" ] && [ -s "$tmp/run1/loss.png" ]; ok $? "sample.png and loss.png are in the run directory"
 t send-keys -t s '?'
 wait_for "lower / raise the temperature"; ok $? "? shows the help, listing the keys"
 t send-keys -t s 'x'

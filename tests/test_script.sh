@@ -213,6 +213,23 @@ grep -q '^step,distil,student,2,[0-9]*,1.5,0.2,' "$tmp/hooks/metrics.csv"; ok $?
 grep -q '"status": "stopped by the script"' "$tmp/hooks/summary.json"; ok $? "summary.json says the script stopped it"
 grep -q "script: done with stopped by the script" "$tmp/hooks/events.log"; ok $? "on_done sees the outcome"
 
+# --- kd.png from a hook ----------------------------------------------------------------------
+script png <<'EOF2'
+local kd = require "distillery"
+return kd.experiment {
+  DATA
+  on_done = function(summary)
+    print("charts", kd.png { dir = summary.run_dir, width = 800, height = 450 })
+    print("missing", kd.png { dir = summary.run_dir .. "/nowhere" })
+  end,
+}
+EOF2
+sed -i "s/  DATA/$(echo "$tiny" | tr '\n' ' ' | sed 's/[&/]/\\&/g')/" "$tmp/png.lua"
+expect 0 "^done:" "a run whose on_done draws its charts" -- --headless "$tmp/png.lua" --run-dir "$tmp/pngrun"
+grep -qF 'script: charts\t2' "$tmp/pngrun/events.log"; ok $? "kd.png returns the number of charts written"
+[ -s "$tmp/pngrun/loss.png" ] && [ -s "$tmp/pngrun/accuracy.png" ]; ok $? "and they are in the run directory"
+grep -q 'script: missing\\tnil\\t.*nowhere/metrics.csv: cannot read' "$tmp/pngrun/events.log"; ok $? "a missing run gives nil and a message"
+
 # --- a sweep ---------------------------------------------------------------------------------
 script sweep <<'EOF2'
 local kd = require "distillery"

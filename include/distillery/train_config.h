@@ -18,7 +18,8 @@ typedef enum { TRAIN_DATA_FASHION, TRAIN_DATA_SYNTHETIC, TRAIN_DATA_DIR } train_
 typedef struct train_config {
     char name[96];
     train_data_kind data;
-    char data_dir[TRAIN_PATH]; /* TRAIN_DATA_DIR, or another Fashion-MNIST folder */
+    char data_dir[TRAIN_PATH]; /* TRAIN_DATA_DIR: an MNIST-format folder or a PNG folder */
+    bool data_strict;          /* a bad PNG fails the load instead of being skipped */
     int synth_train, synth_test;
 
     int teacher[NN_MAX_LAYERS + 1], nteacher;
@@ -45,6 +46,8 @@ typedef struct train_config {
     char run_root[TRAIN_PATH]; /* run directories go under it ("runs") */
     char run_dir[TRAIN_PATH];  /* an exact run directory; "" = run_root/NAME-YYYYmmdd-HHMMSS */
     int log_every;             /* steps between logged metric rows */
+    bool png;                  /* charts as PNG into the run directory at the end */
+    int png_w, png_h;          /* their size in pixels */
     bool quiet;
 } train_config;
 

@@ -25,6 +25,7 @@
 #include <lualib.h>
 
 #include "distillery/nn_loss.h"
+#include "plot/plot_run.h"
 
 #define BUDGET 200000000L /* VM instructions per call into Lua: a few seconds of a runaway loop */
 #define BUDGET_STEP 10000 /* the count hook's period */
@@ -375,7 +376,8 @@ static void apply_data(lua_State *L, int t, train_settings *ts)
     if (!lua_istable(L, t) || lua_getfield(L, t, "kind") != LUA_TSTRING)
         luaL_error(L, "kd.experiment: field 'data' must be kd.data.fashion_mnist{}, kd.data.idx{}, "
                       "kd.data.synthetic{} or a name");
-    if (!strcmp(lua_tostring(L, -1), "idx")) apply_field(L, t, "dir", ts, "kd.data.idx", "data");
+    const char *kind = lua_tostring(L, -1);
+    if (!strcmp(kind, "idx") || !strcmp(kind, "pngdir")) apply_field(L, t, "dir", ts, "kd.data", "data");
     else apply(L, ts, "kd.data", "data", -1);
     lua_pop(L, 1);
     apply_field(L, t, "ntrain", ts, "kd.data.synthetic", "synthetic-train");
@@ -383,6 +385,7 @@ static void apply_data(lua_State *L, int t, train_settings *ts)
     apply_field(L, t, "transfer", ts, "kd.data", "transfer");
     apply_field(L, t, "omit", ts, "kd.data", "omit");
     apply_field(L, t, "labeled", ts, "kd.data", "labeled");
+    apply_field(L, t, "strict", ts, "kd.data.pngdir", "strict");
 }
 
 /* teacher / student: kd.mlp{}, widths as a string, a table {model = ..., epochs = ...}, or for
@@ -546,6 +549,16 @@ static int l_idx(lua_State *L)
     return data_table(L, "idx", "kd.data.idx", keys);
 }
 
+/* kd.data.pngdir{dir = "FOLDER", strict = false}: one subfolder of PNGs per class */
+static int l_pngdir(lua_State *L)
+{
+    static const char *const keys[] = {"dir", "strict", "transfer", "omit", "labeled", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_getfield(L, 1, "dir") != LUA_TSTRING) luaL_error(L, "kd.data.pngdir: needs dir = \"FOLDER\"");
+    lua_pop(L, 1);
+    return data_table(L, "pngdir", "kd.data.pngdir", keys);
+}
+
 static int l_synthetic(lua_State *L)
 {
     static const char *const keys[] = {"ntrain", "ntest", "transfer", "omit", "labeled", NULL};
@@ -674,6 +687,32 @@ static int l_loss(lua_State *L)
     return 1;
 }
 
+/* kd.png{dir = RUN_DIR, width = 1600, height = 900}: the charts of a run directory as PNG
+ * (loss.png, accuracy.png). Returns the number of files written, or nil and a message. */
+static int l_png(lua_State *L)
+{
+    static const char *const keys[] = {"dir", "width", "height", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_keys(L, 1, "kd.png", keys);
+    lua_getfield(L, 1, "dir");
+    const char *dir = lua_tostring(L, -1);
+    if (!dir) return luaL_error(L, "kd.png: needs dir = the run directory (summary.run_dir in on_done)");
+    lua_getfield(L, 1, "width");
+    lua_getfield(L, 1, "height");
+    lua_Integer w = luaL_optinteger(L, -2, PLOT_DEFAULT_W), h = luaL_optinteger(L, -1, PLOT_DEFAULT_H);
+    if (w < 640 || h < 360 || w > 8192 || h > 8192)
+        return luaL_error(L, "kd.png: width x height must be from 640x360 to 8192x8192");
+    char err[1200];
+    int n = 0;
+    if (plot_run(dir, NULL, (int)w, (int)h, &n, err, sizeof err)) {
+        luaL_pushfail(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushinteger(L, n);
+    return 1;
+}
+
 /* kd.sweep{base = kd.experiment{...}, T = {...}, alpha = {...}, seeds = {...}} */
 static int l_sweep(lua_State *L)
 {
@@ -706,8 +745,8 @@ static int open_kd(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"experiment", l_experiment}, {"mlp", l_mlp}, {"adam", l_adam},
                                    {"sgd", l_sgd}, {"load", l_load_ckpt}, {"loss", l_loss},
-                                   {"sweep", l_sweep}, {NULL, NULL}};
-    static const luaL_Reg data[] = {{"fashion_mnist", l_fashion}, {"idx", l_idx},
+                                   {"sweep", l_sweep}, {"png", l_png}, {NULL, NULL}};
+    static const luaL_Reg data[] = {{"fashion_mnist", l_fashion}, {"idx", l_idx}, {"pngdir", l_pngdir},
                                     {"synthetic", l_synthetic}, {NULL, NULL}};
     luaL_newlib(L, fns);
     luaL_newlib(L, data);

@@ -43,6 +43,8 @@ train_config train_config_defaults(void)
     c.threads = 0; /* 0: as many as the machine has, up to 2 */
     snprintf(c.run_root, sizeof c.run_root, "runs");
     c.log_every = 10;
+    c.png_w = 1600;
+    c.png_h = 900;
     return c;
 }
 
@@ -66,6 +68,8 @@ int train_config_check(const train_config *c, char *err, size_t errlen)
     if (c->batch < 1 || c->batch > 65536) BAD("batch must be in 1..65536, got %d", c->batch);
     if (c->threads < 0 || c->threads > 256) BAD("threads must be in 0..256, got %d", c->threads);
     if (c->log_every < 1) BAD("log-every must be at least 1, got %d", c->log_every);
+    if (c->png_w < 640 || c->png_h < 360 || c->png_w > 8192 || c->png_h > 8192)
+        BAD("png-size must be from 640x360 to 8192x8192, got %dx%d", c->png_w, c->png_h);
     if (!(c->teacher_dropout >= 0.0f && c->teacher_dropout < 1.0f))
         BAD("teacher dropout must be in [0, 1), got %g", c->teacher_dropout);
     if (!(c->student_dropout >= 0.0f && c->student_dropout < 1.0f))

@@ -201,6 +201,29 @@ static int set_quiet(train_settings *o, const char *v, char *err, size_t errlen)
     return 0;
 }
 
+static int set_strict(train_settings *o, const char *v, char *err, size_t errlen)
+{
+    o->c.data_strict = true;
+    return 0;
+}
+
+static int set_png(train_settings *o, const char *v, char *err, size_t errlen)
+{
+    o->c.png = true;
+    return 0;
+}
+
+static int set_png_size(train_settings *o, const char *v, char *err, size_t errlen)
+{
+    int w, h, used = 0;
+    if (sscanf(v, "%dx%d%n", &w, &h, &used) != 2 || v[used] || w < 640 || h < 360 || w > 8192 || h > 8192)
+        return snprintf(err, errlen, "--png-size: expected WIDTHxHEIGHT from 640x360 to 8192x8192, "
+                        "found '%s'", v), -1;
+    o->c.png_w = w;
+    o->c.png_h = h;
+    return 0;
+}
+
 static int set_teacher_seed(train_settings *o, const char *v, char *err, size_t errlen)
 {
     o->teacher_seed_given = true;
@@ -209,7 +232,8 @@ static int set_teacher_seed(train_settings *o, const char *v, char *err, size_t 
 
 /* The defaults in brackets are train_config_defaults()'s; tests/test_cli.sh holds them together. */
 static const train_option options[] = {
-    {"data", "SET", set_data, "fashion-mnist, synthetic, or an MNIST-format folder [fashion-mnist]"},
+    {"data", "SET", set_data, "fashion-mnist, synthetic, an MNIST-format folder or a folder of PNGs (DIR/CLASS/*.png) [fashion-mnist]"},
+    {"strict", NULL, set_strict, "a bad PNG in --data DIR fails the load instead of being skipped"},
     {"teacher", "WIDTHS", set_teacher, "teacher widths [784-1200-1200-10]"},
     {"student", "WIDTHS", set_student, "student widths [784-32-10]"},
     {"T", "X", set_T, "distillation temperature, > 0 [2]"},
@@ -241,6 +265,8 @@ static const train_option options[] = {
     {"log-every", "N", set_log_every, "steps between rows of metrics.csv [10]"},
     {"synthetic-train", "N", set_synth_train, "samples in the synthetic training set [12000]"},
     {"synthetic-test", "N", set_synth_test, "samples in the synthetic test set [2000]"},
+    {"png", NULL, set_png, "write loss.png and accuracy.png into the run directory at the end"},
+    {"png-size", "WxH", set_png_size, "size of the PNG charts in pixels [1600x900]"},
     {"quiet", NULL, set_quiet, "no progress, only errors and the final line"},
 };
 

@@ -20,6 +20,7 @@
 #include "distillery/nn_layers.h"
 #include "distillery/train.h"
 #include "distillery/train_rundir.h"
+#include "plot/plot_run.h"
 #include "run.h"
 #include "tui/tui_term.h"
 
@@ -377,9 +378,28 @@ static key_result k_smooth(app *a)
     return KEY_REDRAW;
 }
 
+/* p: the run's charts and the selected sample's probabilities as PNG, into the run directory */
 static key_result k_png(app *a)
 {
-    logf_(a, "PNG charts are not built yet: the run directory's metrics.csv holds the numbers");
+    char err[1200];
+    int C = a->testset.nclasses, n = 0;
+    static float p[3][DATA_MAX_CLASSES];
+    plot_sample s = {a->sample, a->testset.labels[a->sample], C, a->at_T1 ? 1.0f : a->st.T,
+                     (const char(*)[DATA_CLASS_NAME])a->testset.class_names, {NULL, NULL, NULL}};
+    static const train_model models[3] = {TRAIN_TEACHER, TRAIN_STUDENT, TRAIN_BASELINE};
+    for (int m = 0; m < 3; m++) {
+        float z[DATA_MAX_CLASSES];
+        if ((models[m] != TRAIN_TEACHER && a->st.phase < TRAIN_PHASE_DISTIL) ||
+            train_logits(a->t, models[m], &a->testset, a->sample, z))
+            continue;
+        nn_softmax(p[m], z, 1, C, s.T);
+        s.probs[m] = p[m];
+    }
+    if (plot_run(train_rundir_path(a->rd), &s, a->o->c.png_w, a->o->c.png_h, &n, err, sizeof err))
+        logf_(a, "error: %s", err);
+    else
+        logf_(a, "%d charts written: loss.png, accuracy.png, sample.png in %s", n,
+              train_rundir_path(a->rd));
     return KEY_REDRAW;
 }
 
@@ -436,7 +456,7 @@ static const key_binding keys[] = {
     {'w', -1, "w", "where the student is most confidently wrong", k_wrong},
     {'1', -1, "1", "probabilities at T / at T = 1", k_T1},
     {'s', -1, "s", "smooth the loss chart", k_smooth},
-    {'p', -1, "p", "write the charts as PNG", k_png},
+    {'p', -1, "p", "the charts and this sample as PNG, into the run directory", k_png},
     {'r', -1, "r", "reload the script's hooks and schedules", k_reload},
     {'?', KEY_F(1), "? F1", "this help", k_help},
     {'q', -1, "q", "quit (the run directory stays complete)", k_quit},
