@@ -22,6 +22,7 @@
 #include "run.h"
 #include "script/script.h"
 #include "tui/tui.h"
+#include "tui/tui_lesson.h"
 
 typedef struct cli {
     train_settings s;
@@ -178,6 +179,16 @@ int main(int argc, char **argv)
     int status;
     if (c.run) { /* the chunk has run: its output was the point */
         status = 0;
+    } else if (sc && script_kind_of(sc) == SCRIPT_LESSON) {
+        char title[128];
+        int n = script_lesson_size(sc, title, sizeof title);
+        if (c.check) {
+            printf("%s: ok: lesson '%s', %d question%s\n", c.script, title, n, n > 1 ? "s" : "");
+            status = 0;
+        } else if ((status = tui_lesson_run(sc)) == -1) {
+            fprintf(stderr, "distillery: %s is a lesson: it needs a terminal\n", c.script);
+            status = 2;
+        }
     } else if (settle(&c, sc, err, sizeof err)) {
         fprintf(stderr, "distillery: %s\n", err);
         status = 2;

@@ -33,6 +33,7 @@
 #define EXPERIMENT "distillery.experiment"
 #define SWEEP "distillery.sweep"
 #define CTX "distillery.ctx"
+#define LESSON "distillery.lesson"
 
 enum { SCHED_T, SCHED_ALPHA, SCHED_LR, NSCHED };
 static const char *const sched_names[NSCHED] = {"T", "alpha", "lr"};
@@ -54,6 +55,7 @@ struct script {
     char where[256];   /* "exp.lua:12:", the line of the kd.experiment call */
     int hooks[NHOOKS];
     int ctx;          /* registry ref of the ctx table handed to hooks and schedules */
+    int narration;    /* registry ref of the lesson's coroutine, once started */
     script_controls *controls; /* where ctx:set and friends write during a call */
     script_print_fn print;
     void *print_ud;
@@ -186,6 +188,8 @@ static int l_strict(lua_State *L)
 }
 
 static int open_kd(lua_State *L);
+static int l_say(lua_State *L), l_wait_key(lua_State *L), l_set(lua_State *L), l_train(lua_State *L),
+    l_reveal(lua_State *L), l_hide(lua_State *L), l_question(lua_State *L);
 
 /* require: "distillery" is the C module, "distillery.NAME" a file of script_lua_dir(); with
  * --unsafe-lua anything else goes to Lua's own require. */
@@ -260,6 +264,14 @@ static void sandbox(script *s)
     lua_setglobal(L, "print");
     lua_pushcfunction(L, l_require);
     lua_setglobal(L, "require");
+    /* a lesson's narration verbs (they only work inside its script function) */
+    static const luaL_Reg verbs[] = {{"say", l_say}, {"wait_key", l_wait_key}, {"set", l_set},
+                                     {"train", l_train}, {"reveal", l_reveal}, {"hide", l_hide},
+                                     {"question", l_question}, {NULL, NULL}};
+    for (const luaL_Reg *v = verbs; v->name; v++) {
+        lua_pushcfunction(L, v->func);
+        lua_setglobal(L, v->name);
+    }
     if (!s->unsafe) {
         lua_pushglobaltable(L);
         lua_newtable(L);
@@ -741,11 +753,111 @@ static int l_sweep(lua_State *L)
     return 1;
 }
 
+/* --- lessons ------------------------------------------------------------------------------- */
+
+/* kd.lesson{title = ..., questions = {{question = ..., answers = {...}, correct = i,
+ * teacher = {logits}}, ...}, script = function() ... end} */
+static int l_lesson(lua_State *L)
+{
+    static const char *const keys[] = {"title", "questions", "script", NULL};
+    static const char *const qkeys[] = {"question", "answers", "correct", "teacher", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_keys(L, 1, "kd.lesson", keys);
+    if (lua_getfield(L, 1, "questions") != LUA_TTABLE || luaL_len(L, -1) < 1)
+        luaL_error(L, "kd.lesson: questions must be a non-empty list of {question, answers, correct, teacher}");
+    for (lua_Integer i = 1, n = luaL_len(L, -1); i <= n; i++) {
+        if (lua_geti(L, -1, i) != LUA_TTABLE) luaL_error(L, "kd.lesson: question %d must be a table", (int)i);
+        int q = lua_gettop(L);
+        check_keys(L, q, "kd.lesson: a question", qkeys);
+        if (lua_getfield(L, q, "question") != LUA_TSTRING) luaL_error(L, "kd.lesson: question %d needs its text", (int)i);
+        if (lua_getfield(L, q, "answers") != LUA_TTABLE) luaL_error(L, "kd.lesson: question %d needs answers = {...}", (int)i);
+        lua_Integer na = luaL_len(L, -1);
+        if (na < 2 || na > SCRIPT_MAX_ANSWERS)
+            luaL_error(L, "kd.lesson: question %d needs 2 to %d answers, has %d", (int)i, SCRIPT_MAX_ANSWERS, (int)na);
+        for (lua_Integer k = 1; k <= na; k++) {
+            if (lua_geti(L, -1, k) != LUA_TSTRING) luaL_error(L, "kd.lesson: answer %d of question %d must be a string", (int)k, (int)i);
+            lua_pop(L, 1);
+        }
+        lua_getfield(L, q, "correct");
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > na)
+            luaL_error(L, "kd.lesson: question %d: correct must be the index of an answer, 1 to %d", (int)i, (int)na);
+        if (lua_getfield(L, q, "teacher") != LUA_TTABLE || luaL_len(L, -1) != na)
+            luaL_error(L, "kd.lesson: question %d: teacher must list one logit per answer", (int)i);
+        for (lua_Integer k = 1; k <= na; k++) {
+            lua_geti(L, -1, k);
+            if (!lua_isnumber(L, -1) || !isfinite(lua_tonumber(L, -1)))
+                luaL_error(L, "kd.lesson: question %d: teacher logit %d must be a number", (int)i, (int)k);
+            lua_pop(L, 1);
+        }
+        lua_settop(L, q - 1);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "script") != LUA_TNIL && !lua_isfunction(L, -1))
+        luaL_error(L, "kd.lesson: script must be a function (it narrates with say, wait_key, set, train)");
+    lua_settop(L, 1);
+    luaL_setmetatable(L, LESSON);
+    return 1;
+}
+
+/* The narration's verbs: each yields its request to the screen, which resumes it when done. */
+static int yield_op(lua_State *L, const char *op, int nvalues)
+{
+    lua_pushstring(L, op);
+    lua_insert(L, 1);
+    lua_settop(L, 1 + nvalues);
+    return lua_yield(L, 1 + nvalues);
+}
+
+static int l_say(lua_State *L)
+{
+    luaL_checkstring(L, 1);
+    return yield_op(L, "say", 1);
+}
+
+static int l_wait_key(lua_State *L)
+{
+    return yield_op(L, "wait", 0);
+}
+
+static int l_set(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, 1, "T");
+    lua_Number T = luaL_checknumber(L, -1);
+    if (!(T > 0) || !isfinite(T)) luaL_error(L, "set: T must be > 0");
+    lua_replace(L, 1);
+    return yield_op(L, "set", 1);
+}
+
+static int l_train(lua_State *L)
+{
+    lua_Integer n = luaL_checkinteger(L, 1);
+    if (n < 1 || n > 100000) luaL_argerror(L, 1, "1 to 100000 steps");
+    return yield_op(L, "train", 1);
+}
+
+static int l_reveal(lua_State *L)
+{
+    return yield_op(L, "reveal", 0);
+}
+
+static int l_hide(lua_State *L)
+{
+    return yield_op(L, "hide", 0);
+}
+
+static int l_question(lua_State *L)
+{
+    luaL_checkinteger(L, 1);
+    return yield_op(L, "question", 1);
+}
+
 static int open_kd(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"experiment", l_experiment}, {"mlp", l_mlp}, {"adam", l_adam},
                                    {"sgd", l_sgd}, {"load", l_load_ckpt}, {"loss", l_loss},
-                                   {"sweep", l_sweep}, {"png", l_png}, {NULL, NULL}};
+                                   {"sweep", l_sweep}, {"png", l_png}, {"lesson", l_lesson},
+                                   {NULL, NULL}};
     static const luaL_Reg data[] = {{"fashion_mnist", l_fashion}, {"idx", l_idx}, {"pngdir", l_pngdir},
                                     {"synthetic", l_synthetic}, {NULL, NULL}};
     luaL_newlib(L, fns);
@@ -894,7 +1006,7 @@ script *script_open(const char *path, bool unsafe, char *err, size_t errlen)
     if (!s) return snprintf(err, errlen, "out of memory"), NULL;
     snprintf(s->path, sizeof s->path, "%s", path);
     s->unsafe = unsafe;
-    s->result = s->experiment = s->ctx = LUA_NOREF;
+    s->result = s->experiment = s->ctx = s->narration = LUA_NOREF;
     for (int i = 0; i < NSCHED; i++) s->sched[i] = LUA_NOREF;
     for (int i = 0; i < NHOOKS; i++) s->hooks[i] = LUA_NOREF;
     s->L = lua_newstate(alloc, s);
@@ -907,6 +1019,8 @@ script *script_open(const char *path, bool unsafe, char *err, size_t errlen)
     luaL_newmetatable(L, EXPERIMENT);
     lua_pop(L, 1);
     luaL_newmetatable(L, SWEEP);
+    lua_pop(L, 1);
+    luaL_newmetatable(L, LESSON);
     lua_pop(L, 1);
     luaL_newmetatable(L, CTX);
     static const luaL_Reg methods[] = {{"set", l_ctx_set}, {"pause", l_ctx_pause},
@@ -967,8 +1081,17 @@ void script_set_print(script *s, script_print_fn fn, void *ud)
     s->print_ud = ud;
 }
 
+static bool result_is(const script *s, const char *tag)
+{
+    lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->result);
+    bool is = has_tag(s->L, -1, tag);
+    lua_pop(s->L, 1);
+    return is;
+}
+
 script_kind script_kind_of(const script *s)
 {
+    if (s->result != LUA_NOREF && result_is(s, LESSON)) return SCRIPT_LESSON;
     if (s->experiment == LUA_NOREF) return SCRIPT_NONE;
     lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->result);
     bool sweep = has_tag(s->L, -1, SWEEP);
@@ -1227,4 +1350,104 @@ int script_on_done(script *s, const train_state *st, const char *status, const c
     if (st->eval[TRAIN_STUDENT].n && st->eval[TRAIN_BASELINE].n)
         set_num(L, "gain", st->eval[TRAIN_STUDENT].acc - st->eval[TRAIN_BASELINE].acc);
     return call(s, 1, 0, err, errlen);
+}
+
+/* --- lessons, from the host's side --------------------------------------------------------- */
+
+int script_lesson_size(script *s, char *title, size_t len)
+{
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->result);
+    lua_getfield(L, -1, "title");
+    snprintf(title, len, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "a lesson");
+    lua_getfield(L, -2, "questions");
+    int n = (int)luaL_len(L, -1);
+    lua_pop(L, 3);
+    return n;
+}
+
+int script_lesson_question(script *s, int i, script_question *q)
+{
+    lua_State *L = s->L;
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->result);
+    lua_getfield(L, -1, "questions");
+    if (i < 0 || i >= luaL_len(L, -1)) {
+        lua_settop(L, top);
+        return -1;
+    }
+    lua_geti(L, -1, i + 1);
+    int t = lua_gettop(L);
+    memset(q, 0, sizeof *q);
+    lua_getfield(L, t, "question");
+    snprintf(q->text, sizeof q->text, "%s", lua_tostring(L, -1));
+    lua_getfield(L, t, "correct");
+    q->correct = (int)lua_tointeger(L, -1) - 1;
+    lua_getfield(L, t, "answers");
+    lua_getfield(L, t, "teacher");
+    q->n = (int)luaL_len(L, -2);
+    for (int k = 0; k < q->n; k++) {
+        lua_geti(L, -2, k + 1);
+        snprintf(q->answers[k], sizeof q->answers[k], "%s", lua_tostring(L, -1));
+        lua_geti(L, -2, k + 1);
+        q->teacher[k] = (float)lua_tonumber(L, -1);
+        lua_pop(L, 2);
+    }
+    lua_settop(L, top);
+    return 0;
+}
+
+int script_lesson_next(script *s, lesson_cmd *cmd, char *err, size_t errlen)
+{
+    lua_State *L = s->L;
+    memset(cmd, 0, sizeof *cmd);
+    cmd->op = LESSON_END;
+    lua_State *co;
+    int nargs = 0;
+    if (s->narration == LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, s->result);
+        if (lua_getfield(L, -1, "script") != LUA_TFUNCTION) {
+            lua_pop(L, 2);
+            return 0;
+        }
+        co = lua_newthread(L);
+        lua_insert(L, -2);
+        lua_xmove(L, co, 1); /* the function onto the coroutine */
+        s->narration = luaL_ref(L, LUA_REGISTRYINDEX);
+        lua_pop(L, 1);
+    } else {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, s->narration);
+        co = lua_tothread(L, -1);
+        lua_pop(L, 1);
+        int st = lua_status(co);
+        if (st != LUA_YIELD) return 0; /* finished */
+    }
+    s->count = 0;
+    int nres = 0;
+    int rc = lua_resume(co, L, nargs, &nres);
+    if (rc == LUA_OK) {
+        lua_pop(co, nres);
+        return 0;
+    }
+    if (rc != LUA_YIELD) {
+        const char *msg = lua_tostring(co, -1);
+        snprintf(err, errlen, "%s", msg ? msg : "error in the lesson's script");
+        lua_pop(co, 1);
+        return -1;
+    }
+    const char *op = nres > 0 ? lua_tostring(co, -nres) : NULL;
+    static const struct { const char *name; lesson_op op; } ops[] = {
+        {"say", LESSON_SAY}, {"wait", LESSON_WAIT}, {"set", LESSON_SET_T}, {"train", LESSON_TRAIN},
+        {"reveal", LESSON_REVEAL}, {"hide", LESSON_HIDE}, {"question", LESSON_QUESTION}};
+    for (size_t k = 0; op && k < sizeof ops / sizeof ops[0]; k++)
+        if (!strcmp(op, ops[k].name)) cmd->op = ops[k].op;
+    if (nres > 1) {
+        if (lua_type(co, -nres + 1) == LUA_TSTRING)
+            snprintf(cmd->text, sizeof cmd->text, "%s", lua_tostring(co, -nres + 1));
+        else
+            cmd->value = lua_tonumber(co, -nres + 1);
+    }
+    if (cmd->op == LESSON_QUESTION) cmd->value -= 1; /* Lua counts from 1 */
+    lua_pop(co, nres);
+    return 0;
 }

@@ -14,7 +14,7 @@
 
 typedef struct script script;
 
-typedef enum { SCRIPT_NONE, SCRIPT_EXPERIMENT, SCRIPT_SWEEP } script_kind;
+typedef enum { SCRIPT_NONE, SCRIPT_EXPERIMENT, SCRIPT_SWEEP, SCRIPT_LESSON } script_kind;
 
 /* Lines a script prints go here (without the newline); by default to stdout. */
 typedef void (*script_print_fn)(void *ud, const char *line);
@@ -68,6 +68,44 @@ int script_after_step(script *s, const train_state *before, const train_state *a
                       script_controls *c, char *err, size_t errlen);
 int script_on_done(script *s, const train_state *st, const char *status, const char *run_dir,
                    char *err, size_t errlen);
+
+/* --- lessons: kd.lesson{...} ----------------------------------------------------------------- */
+
+#define SCRIPT_MAX_ANSWERS 8
+
+typedef struct script_question {
+    char text[256];
+    int n;                                   /* answers, 2..SCRIPT_MAX_ANSWERS */
+    char answers[SCRIPT_MAX_ANSWERS][48];
+    int correct;                             /* 0-based */
+    float teacher[SCRIPT_MAX_ANSWERS];       /* the teacher's logits */
+} script_question;
+
+/* The lesson's title into buf, and its number of questions. */
+int script_lesson_size(script *s, char *title, size_t len);
+/* Question i (0-based); -1 when out of range. */
+int script_lesson_question(script *s, int i, script_question *q);
+
+/* What the lesson's narration (its `script` function, run as a coroutine) asks for next. */
+typedef enum {
+    LESSON_END,      /* the narration is over (or there is none) */
+    LESSON_SAY,      /* show text */
+    LESSON_WAIT,     /* wait for the space bar */
+    LESSON_SET_T,    /* set T to value */
+    LESSON_TRAIN,    /* train both students value steps, visibly */
+    LESSON_REVEAL,   /* show the bars */
+    LESSON_HIDE,     /* hide the bars: predict, then reveal */
+    LESSON_QUESTION  /* go to question value (0-based) */
+} lesson_op;
+
+typedef struct lesson_cmd {
+    lesson_op op;
+    char text[512];
+    double value;
+} lesson_cmd;
+
+/* Resume the narration until its next request. 0, or -1 with err ("lesson.lua:12: ..."). */
+int script_lesson_next(script *s, lesson_cmd *cmd, char *err, size_t errlen);
 
 /* Where the Lua half of the API is read from: $DISTILLERY_LUA_DIR, the source tree's lua/ for an
  * uninstalled build, or the installed copy. */
