@@ -30,6 +30,9 @@ return kd.lesson {
   --   train(n)         train both students n steps, visibly
   --   hide() reveal()  hide the teacher's bars (let the class predict), show them again
   --   question(i)      go to question i
+  --   start_experiment()  leave the lesson for its experiment (below), on the live screen
+  -- Keys: space next, t/T temperature, w sweep T, h hide, l learn, r reset the students,
+  -- n/p question, c high contrast, g the soft labels as a PNG, x the experiment, q quit.
   script = function()
     say("Press space to begin.")
     wait_key()
@@ -37,4 +40,5 @@ return kd.lesson {
     train(30)
     say("That is all. q quits.")
   end,
+  -- experiment = kd.experiment { ... },   -- optional: what x / start_experiment() runs
 }

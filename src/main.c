@@ -188,6 +188,15 @@ int main(int argc, char **argv)
         } else if ((status = tui_lesson_run(sc)) == -1) {
             fprintf(stderr, "distillery: %s is a lesson: it needs a terminal\n", c.script);
             status = 2;
+        } else if (status == TUI_LESSON_EXPERIMENT) { /* from one question to real training */
+            if (settle(&c, sc, err, sizeof err)) {
+                fprintf(stderr, "distillery: %s\n", err);
+                status = 2;
+            } else {
+                if (c.s.c.threads == 0) c.s.c.threads = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+                nn_set_threads(c.s.c.threads);
+                status = tui_run(&c.s, sc);
+            }
         }
     } else if (settle(&c, sc, err, sizeof err)) {
         fprintf(stderr, "distillery: %s\n", err);

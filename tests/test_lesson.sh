@@ -14,7 +14,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/distillery-lesson.XXXXXX")
 sock="$tmp/tmux.sock"
 t() { tmux -S "$sock" "$@"; }
-trap 't kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'for s in "$tmp"/*.sock; do tmux -S "$s" kill-server 2>/dev/null; done; rm -rf "$tmp"' EXIT
 screen() { t capture-pane -t s -p; }
 wait_for() {
     i=0
@@ -58,6 +58,32 @@ screen | grep -q "sweeping T"; ok $? "w sweeps the temperature"
 t send-keys -t s 'q'
 i=0; while [ ! -f "$tmp/rc" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
 [ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ]; ok $? "q exits cleanly with status 0"
+
+# the synthetic lesson moves on to real training on the live screen
+export DISTILLERY_CACHE="$tmp/cache"
+synth=$(cd "$top_srcdir/examples" && pwd)/lesson-synthetic.lua
+printf '#!/bin/sh\ntrap : INT\ncd "%s"\nLANG=C.UTF-8 TERM=xterm-256color "%s" "%s"\necho $? >"%s/rc2"\nsleep 60\n' \
+    "$tmp" "$bin" "$synth" "$tmp" >"$tmp/run2.sh"
+t kill-server 2>/dev/null
+sock="$tmp/tmux2.sock"
+t new-session -d -s s -x 100 -y 30 "sh $tmp/run2.sh"
+wait_for "ring with a faint dot"; ok $? "the synthetic lesson asks its question"
+t send-keys -t s 'g'
+wait_for "written: lesson-q1-T"; ok $? "g writes the soft labels as a PNG"
+ls "$tmp"/lesson-q1-T*.png >/dev/null 2>&1; ok $? "into the current folder"
+t send-keys -t s 'c'
+sleep 0.3
+screen | grep -q "ring+dot"; ok $? "c switches to high contrast and the lesson goes on"
+t send-keys -t s ' '
+sleep 0.3
+t send-keys -t s ' '
+wait_for "after 40 training steps" 15; ok $? "its students train"
+t send-keys -t s ' '
+wait_for "student@T" 60; ok $? "and the lesson moves on to real training on the live screen"
+t send-keys -t s 'q'
+i=0; while [ ! -f "$tmp/rc2" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+[ "$(cat "$tmp/rc2" 2>/dev/null)" = 0 ]; ok $? "q ends it with status 0"
+ls -d "$tmp"/runs/lesson-synthetic-* >/dev/null 2>&1; ok $? "and the run directory is there"
 
 "$bin" "$lesson" </dev/null >"$tmp/out" 2>&1
 [ $? = 2 ] && grep -q "is a lesson: it needs a terminal" "$tmp/out"; ok $? "without a terminal a lesson says it needs one"

@@ -167,20 +167,21 @@ static int line_chart(const char *path, int w, int h, const char *title, const c
     return rc;
 }
 
-/* Probabilities per class, one bar of each model side by side. */
-static int sample_chart(const char *path, int w, int h, const plot_sample *sm, char *err,
-                        size_t errlen)
+int plot_sample_png(const char *path, const plot_sample *sm, int w, int h, char *err,
+                    size_t errlen)
 {
     plot_canvas *c = plot_canvas_new(w, h, WHITE);
     if (!c) return snprintf(err, errlen, "%s: out of memory", path), -1;
     char title[128];
-    snprintf(title, sizeof title, "sample %d (%s): probabilities at T = %g", sm->index,
-             sm->class_names[sm->label], sm->T);
+    if (sm->title) snprintf(title, sizeof title, "%s (T = %g)", sm->title, sm->T);
+    else snprintf(title, sizeof title, "sample %d (%s): probabilities at T = %g", sm->index,
+                  sm->class_names[sm->label], sm->T);
     frame f = {0, 0, 0, 0, 0, 1, 0, 1.3}; /* headroom above 1 keeps the legend off the bars */
     draw_frame(c, &f, title, "class (the true one marked *)", "probability", false);
     int s = w >= 1200 ? 2 : 1, C = sm->nclasses;
     double slot = (double)(f.x1 - f.x0) / C, bw = slot * 0.8 / 3;
-    static const char *const names[3] = {"teacher", "distilled student", "baseline"};
+    static const char *const default_names[3] = {"teacher", "distilled student", "baseline"};
+    const char *const *names = sm->model_names[0] ? sm->model_names : default_names;
     for (int k = 0; k < C; k++) {
         double x = f.x0 + k * slot + slot * 0.1;
         for (int m = 0; m < 3; m++) {
@@ -299,7 +300,7 @@ int plot_run(const char *run_dir, const plot_sample *sample, int w, int h, int *
     }
     if (rc == 0 && sample) {
         snprintf(path, sizeof path, "%s/sample.png", run_dir);
-        rc = sample_chart(path, w, h, sample, err, errlen);
+        rc = plot_sample_png(path, sample, w, h, err, errlen);
         if (rc == 0) ++*written;
     }
     points_free(&total), points_free(&ce), points_free(&t2kl), points_free(&base), points_free(&flat);

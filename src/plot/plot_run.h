@@ -19,7 +19,13 @@ typedef struct plot_sample {
     float T;
     const char (*class_names)[DATA_CLASS_NAME];
     const float *probs[3]; /* teacher, student, baseline; (nclasses) each */
+    const char *title;     /* NULL: "sample N (class)" */
+    const char *model_names[3]; /* NULL: teacher, distilled student, baseline */
 } plot_sample;
+
+/* The sample chart alone, into path. 0, or -1 with err. */
+int plot_sample_png(const char *path, const plot_sample *s, int w, int h, char *err,
+                    size_t errlen);
 
 #define PLOT_DEFAULT_W 1600
 #define PLOT_DEFAULT_H 900

@@ -189,7 +189,8 @@ static int l_strict(lua_State *L)
 
 static int open_kd(lua_State *L);
 static int l_say(lua_State *L), l_wait_key(lua_State *L), l_set(lua_State *L), l_train(lua_State *L),
-    l_reveal(lua_State *L), l_hide(lua_State *L), l_question(lua_State *L);
+    l_reveal(lua_State *L), l_hide(lua_State *L), l_question(lua_State *L),
+    l_experiment_verb(lua_State *L);
 
 /* require: "distillery" is the C module, "distillery.NAME" a file of script_lua_dir(); with
  * --unsafe-lua anything else goes to Lua's own require. */
@@ -267,7 +268,8 @@ static void sandbox(script *s)
     /* a lesson's narration verbs (they only work inside its script function) */
     static const luaL_Reg verbs[] = {{"say", l_say}, {"wait_key", l_wait_key}, {"set", l_set},
                                      {"train", l_train}, {"reveal", l_reveal}, {"hide", l_hide},
-                                     {"question", l_question}, {NULL, NULL}};
+                                     {"question", l_question},
+                                     {"start_experiment", l_experiment_verb}, {NULL, NULL}};
     for (const luaL_Reg *v = verbs; v->name; v++) {
         lua_pushcfunction(L, v->func);
         lua_setglobal(L, v->name);
@@ -759,7 +761,7 @@ static int l_sweep(lua_State *L)
  * teacher = {logits}}, ...}, script = function() ... end} */
 static int l_lesson(lua_State *L)
 {
-    static const char *const keys[] = {"title", "questions", "script", NULL};
+    static const char *const keys[] = {"title", "questions", "script", "experiment", NULL};
     static const char *const qkeys[] = {"question", "answers", "correct", "teacher", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     check_keys(L, 1, "kd.lesson", keys);
@@ -794,6 +796,8 @@ static int l_lesson(lua_State *L)
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "script") != LUA_TNIL && !lua_isfunction(L, -1))
         luaL_error(L, "kd.lesson: script must be a function (it narrates with say, wait_key, set, train)");
+    if (lua_getfield(L, 1, "experiment") != LUA_TNIL && !has_tag(L, -1, EXPERIMENT))
+        luaL_error(L, "kd.lesson: experiment must be a kd.experiment{...} to move on to");
     lua_settop(L, 1);
     luaL_setmetatable(L, LESSON);
     return 1;
@@ -850,6 +854,11 @@ static int l_question(lua_State *L)
 {
     luaL_checkinteger(L, 1);
     return yield_op(L, "question", 1);
+}
+
+static int l_experiment_verb(lua_State *L)
+{
+    return yield_op(L, "experiment", 0);
 }
 
 static int open_kd(lua_State *L)
@@ -1046,7 +1055,9 @@ script *script_open(const char *path, bool unsafe, char *err, size_t errlen)
     }
     s->result = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->result);
+    /* the experiment: the script's own, a sweep's base, or the one a lesson moves on to */
     if (has_tag(L, -1, SWEEP)) lua_getfield(L, -1, "base");
+    else if (has_tag(L, -1, LESSON)) lua_getfield(L, -1, "experiment");
     else lua_pushvalue(L, -1);
     if (has_tag(L, -1, EXPERIMENT)) {
         int t = lua_gettop(L);
@@ -1438,7 +1449,8 @@ int script_lesson_next(script *s, lesson_cmd *cmd, char *err, size_t errlen)
     const char *op = nres > 0 ? lua_tostring(co, -nres) : NULL;
     static const struct { const char *name; lesson_op op; } ops[] = {
         {"say", LESSON_SAY}, {"wait", LESSON_WAIT}, {"set", LESSON_SET_T}, {"train", LESSON_TRAIN},
-        {"reveal", LESSON_REVEAL}, {"hide", LESSON_HIDE}, {"question", LESSON_QUESTION}};
+        {"reveal", LESSON_REVEAL}, {"hide", LESSON_HIDE}, {"question", LESSON_QUESTION},
+        {"experiment", LESSON_EXPERIMENT}};
     for (size_t k = 0; op && k < sizeof ops / sizeof ops[0]; k++)
         if (!strcmp(op, ops[k].name)) cmd->op = ops[k].op;
     if (nres > 1) {

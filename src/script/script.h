@@ -81,7 +81,8 @@ typedef struct script_question {
     float teacher[SCRIPT_MAX_ANSWERS];       /* the teacher's logits */
 } script_question;
 
-/* The lesson's title into buf, and its number of questions. */
+/* The lesson's title into buf, and its number of questions. A lesson may name an experiment
+ * (kd.lesson{..., experiment = kd.experiment{...}}) to move on to: script_settings reads it. */
 int script_lesson_size(script *s, char *title, size_t len);
 /* Question i (0-based); -1 when out of range. */
 int script_lesson_question(script *s, int i, script_question *q);
@@ -95,7 +96,8 @@ typedef enum {
     LESSON_TRAIN,    /* train both students value steps, visibly */
     LESSON_REVEAL,   /* show the bars */
     LESSON_HIDE,     /* hide the bars: predict, then reveal */
-    LESSON_QUESTION  /* go to question value (0-based) */
+    LESSON_QUESTION, /* go to question value (0-based) */
+    LESSON_EXPERIMENT /* leave the lesson for its experiment, trained on the live screen */
 } lesson_op;
 
 typedef struct lesson_cmd {

@@ -384,8 +384,9 @@ static key_result k_png(app *a)
     char err[1200];
     int C = a->testset.nclasses, n = 0;
     static float p[3][DATA_MAX_CLASSES];
-    plot_sample s = {a->sample, a->testset.labels[a->sample], C, a->at_T1 ? 1.0f : a->st.T,
-                     (const char(*)[DATA_CLASS_NAME])a->testset.class_names, {NULL, NULL, NULL}};
+    plot_sample s = {.index = a->sample, .label = a->testset.labels[a->sample], .nclasses = C,
+                     .T = a->at_T1 ? 1.0f : a->st.T,
+                     .class_names = (const char(*)[DATA_CLASS_NAME])a->testset.class_names};
     static const train_model models[3] = {TRAIN_TEACHER, TRAIN_STUDENT, TRAIN_BASELINE};
     for (int m = 0; m < 3; m++) {
         float z[DATA_MAX_CLASSES];

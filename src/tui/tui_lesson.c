@@ -16,6 +16,7 @@
 
 #include "distillery/nn_layers.h"
 #include "distillery/nn_loss.h"
+#include "plot/plot_run.h"
 #include "tui/tui_draw.h"
 #include "tui/tui_term.h"
 
@@ -31,7 +32,8 @@ typedef struct lesson {
     bool sweep, sweep_up, hidden, waiting, done_narration, quit;
     long to_train, trained;
     float hard[N], soft[N];
-    char say[512], error[1100];
+    char say[512], error[1100], notice[1200];
+    bool contrast, go;
     tui_grid *g;
     tui_charset cs;
 } lesson;
@@ -108,6 +110,7 @@ static void narrate(lesson *l)
         case LESSON_REVEAL: l->hidden = false; break;
         case LESSON_HIDE: l->hidden = true; break;
         case LESSON_QUESTION: load_question(l, (int)c.value); break;
+        case LESSON_EXPERIMENT: l->go = true, l->quit = true, l->done_narration = true; break;
         }
     }
 }
@@ -192,12 +195,33 @@ static void draw(lesson *l)
          "wrong answers:", l->trained);
     text(l, 0, y + 1, TUI_STYLE_TRUE, w, "bare answer %+.2f    soft labels %+.2f", agreement(l, l->hard),
          agreement(l, l->soft));
+    if (l->notice[0]) text(l, 0, h - 4, TUI_STYLE_DIM, w, "%s", l->notice);
     if (l->error[0]) text(l, 0, h - 3, TUI_STYLE_ERROR, w, "%s", l->error);
     else text(l, 0, h - 3, TUI_STYLE_TITLE, w, "%s", l->say);
     if (l->waiting) text(l, 0, h - 2, TUI_STYLE_DIM, w, "(space to go on)");
-    text(l, 0, h - 1, TUI_STYLE_DIM, w, "space next  t/T temperature  w sweep T  h hide/reveal  "
-         "l learn 10  r reset  n/p question  q quit");
+    text(l, 0, h - 1, TUI_STYLE_DIM, w, "space next  t/T temp  w sweep T  h hide  l learn  r reset  "
+         "n/p question  c contrast  g png  q quit");
     tui_term_show(l->g);
+}
+
+/* g: the teacher's soft labels at T and both students as a PNG, for a slide */
+static void write_png(lesson *l)
+{
+    char err[1200], path[64], names[N][DATA_CLASS_NAME];
+    float pt[N], ph[N], ps[N];
+    nn_softmax(pt, l->q.teacher, 1, l->q.n, l->T);
+    nn_softmax(ps, l->soft, 1, l->q.n, l->T);
+    nn_softmax(ph, l->hard, 1, l->q.n, l->T);
+    for (int k = 0; k < l->q.n; k++) snprintf(names[k], sizeof names[k], "%s", l->q.answers[k]);
+    plot_sample s = {.label = l->q.correct, .nclasses = l->q.n, .T = l->T,
+                     .class_names = (const char(*)[DATA_CLASS_NAME])names,
+                     .probs = {pt, ps, ph}, .title = l->q.text,
+                     .model_names = {"teacher", "student from soft labels", "student from the bare answer"}};
+    snprintf(path, sizeof path, "lesson-q%d-T%.2f.png", l->qi + 1, l->T);
+    if (plot_sample_png(path, &s, PLOT_DEFAULT_W, PLOT_DEFAULT_H, err, sizeof err))
+        snprintf(l->notice, sizeof l->notice, "%s", err);
+    else
+        snprintf(l->notice, sizeof l->notice, "written: %s", path);
 }
 
 static void key(lesson *l, int k)
@@ -215,6 +239,9 @@ static void key(lesson *l, int k)
     case 'r': reset_students(l); break;
     case 'n': load_question(l, (l->qi + 1) % l->nq); break;
     case 'p': load_question(l, (l->qi + l->nq - 1) % l->nq); break;
+    case 'c': l->contrast = !l->contrast, tui_term_theme(l->contrast), clear(); break;
+    case 'g': write_png(l); break;
+    case 'x': l->go = true, l->quit = true; break;
     case 'q': l->quit = true; break;
     default: break;
     }
@@ -249,5 +276,5 @@ int tui_lesson_run(script *sc)
     tui_term_close();
     tui_grid_free(l.g);
     if (l.error[0]) fprintf(stderr, "distillery: %s\n", l.error);
-    return sig ? 130 : l.error[0] ? 1 : 0;
+    return sig ? 130 : l.error[0] ? 1 : l.go ? TUI_LESSON_EXPERIMENT : 0;
 }

@@ -8,8 +8,11 @@
 
 #include "script/script.h"
 
-/* Run the lesson of sc on the screen. 0 when the user quits, 1 on a script error, 130 on a
- * signal, -1 when there is no terminal. */
+#define TUI_LESSON_EXPERIMENT 3
+
+/* Run the lesson of sc on the screen. 0 when the user quits, TUI_LESSON_EXPERIMENT when the
+ * lesson moves on to its experiment (x, or start_experiment() in the narration), 1 on a script
+ * error, 130 on a signal, -1 when there is no terminal. */
 int tui_lesson_run(script *sc);
 
 #endif

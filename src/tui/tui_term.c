@@ -11,7 +11,7 @@
 
 #include <curses.h>
 
-static bool open_, colour, utf8;
+static bool open_, colour, utf8, high;
 static volatile sig_atomic_t signalled;
 
 static void on_end(int sig)
@@ -45,12 +45,7 @@ int tui_term_open(void)
     if (colour) {
         start_color();
         use_default_colors();
-        /* one pair per style; colours that also differ in brightness read in greyscale */
-        static const short fg[TUI_STYLE_COUNT] = {-1, COLOR_BLUE, COLOR_BLUE, COLOR_WHITE,
-                                                  COLOR_YELLOW, COLOR_CYAN, COLOR_MAGENTA,
-                                                  COLOR_GREEN, COLOR_WHITE, COLOR_CYAN,
-                                                  COLOR_YELLOW, COLOR_YELLOW, COLOR_RED};
-        for (int i = 1; i < TUI_STYLE_COUNT; i++) init_pair((short)i, fg[i], -1);
+        tui_term_theme(false);
     }
     struct sigaction sa = {0};
     sa.sa_handler = on_end;
@@ -64,6 +59,25 @@ int tui_term_open(void)
     sigaction(SIGABRT, &sa, NULL);
     atexit(tui_term_close);
     return 0;
+}
+
+void tui_term_theme(bool high_contrast)
+{
+    high = high_contrast;
+    if (!colour) return;
+    /* one pair per style; colours that also differ in brightness read in greyscale */
+    static const short fg[TUI_STYLE_COUNT] = {-1, COLOR_BLUE, COLOR_BLUE, COLOR_WHITE,
+                                              COLOR_YELLOW, COLOR_CYAN, COLOR_MAGENTA,
+                                              COLOR_GREEN, COLOR_WHITE, COLOR_CYAN,
+                                              COLOR_YELLOW, COLOR_YELLOW, COLOR_RED};
+    /* for projectors: bright colours on black, nothing dim */
+    static const short hc[TUI_STYLE_COUNT] = {COLOR_WHITE, COLOR_WHITE, COLOR_WHITE, COLOR_WHITE,
+                                              COLOR_YELLOW, COLOR_CYAN, COLOR_WHITE,
+                                              COLOR_GREEN, COLOR_WHITE, COLOR_CYAN,
+                                              COLOR_YELLOW, COLOR_YELLOW, COLOR_RED};
+    for (int i = 0; i < TUI_STYLE_COUNT; i++)
+        if (i || high) init_pair((short)(i ? i : TUI_STYLE_COUNT), high ? hc[i] : fg[i], high ? COLOR_BLACK : -1);
+    bkgd(high ? COLOR_PAIR(TUI_STYLE_COUNT) : A_NORMAL);
 }
 
 void tui_term_close(void)
@@ -104,7 +118,9 @@ int tui_term_signalled(void)
 static attr_t style_attr(int style)
 {
     if (colour) {
-        attr_t a = style > 0 && style < TUI_STYLE_COUNT ? COLOR_PAIR(style) : 0;
+        attr_t a = style > 0 && style < TUI_STYLE_COUNT ? COLOR_PAIR(style)
+                   : high ? COLOR_PAIR(TUI_STYLE_COUNT) : 0;
+        if (high) return a | A_BOLD;
         if (style == TUI_STYLE_TITLE || style == TUI_STYLE_TRUE || style == TUI_STYLE_ERROR) a |= A_BOLD;
         if (style == TUI_STYLE_DIM) a |= A_DIM;
         return a;

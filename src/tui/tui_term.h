@@ -17,6 +17,9 @@ void tui_term_close(void); /* safe to call twice */
 tui_charset tui_term_charset(void);
 bool tui_term_colour(void);
 
+/* The normal theme, or a high-contrast one for projectors (bright bold colours on black). */
+void tui_term_theme(bool high_contrast);
+
 /* The terminal's size now. */
 void tui_term_size(int *w, int *h);
 
