@@ -55,6 +55,12 @@ awk -v h="$hard" -v s="$soft" 'BEGIN { exit !(s > h) }'; ok $? "the soft-label s
 t send-keys -t s 'w'
 sleep 1
 screen | grep -q "sweeping T"; ok $? "w sweeps the temperature"
+t resize-window -t s -x 200 -y 60
+sleep 0.5
+screen | grep -q "█▀█▀"; ok $? "a projector-sized terminal gets the big layout (labels in the big font)"
+t resize-window -t s -x 100 -y 30
+sleep 0.3
+screen | grep -q "^Neville "; ok $? "and 100x30 the normal one"
 t send-keys -t s 'q'
 i=0; while [ ! -f "$tmp/rc" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
 [ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ]; ok $? "q exits cleanly with status 0"

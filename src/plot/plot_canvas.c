@@ -347,6 +347,13 @@ static int next_glyph(const unsigned char **s)
     return ch >= 32 && ch <= 126 ? ch - 32 : '?' - 32;
 }
 
+int plot_font_pixel(unsigned char ch, int x, int y)
+{
+    int g = ch >= 32 && ch <= 126 ? ch - 32 : '?' - 32, row = y - CELL_TOP;
+    if (x < 0 || x >= GLYPH_W || row < 0 || row >= GLYPH_ROWS) return 0;
+    return font[g][row][x] == '#';
+}
+
 static int glyph_count(const char *s)
 {
     int n = 0;

@@ -43,6 +43,12 @@ int plot_text_height(int scale);
  * plot_text_width tall, its top-left at (x, y). Returns plot_text_width. */
 int plot_text_vertical(plot_canvas *c, int x, int y, const char *s, int scale, plot_rgb col);
 
+/* The built-in font itself: whether pixel (x, y) of a character's 6 x 10 cell is set (the
+ * screen draws big text with it). */
+#define PLOT_FONT_W 6
+#define PLOT_FONT_H 10
+int plot_font_pixel(unsigned char ch, int x, int y);
+
 /* Write the canvas as an 8-bit RGB PNG, atomically: a temporary file in the same folder, synced,
  * then renamed, so an older file is never truncated. 0, or -1 with err naming the file and what
  * failed. */

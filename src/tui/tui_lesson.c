@@ -16,6 +16,7 @@
 
 #include "distillery/nn_layers.h"
 #include "distillery/nn_loss.h"
+#include "plot/plot_canvas.h"
 #include "plot/plot_run.h"
 #include "tui/tui_draw.h"
 #include "tui/tui_term.h"
@@ -34,6 +35,7 @@ typedef struct lesson {
     float hard[N], soft[N];
     char say[512], error[1100], notice[1200];
     bool contrast, go;
+    int labelw; /* columns of an answer's label in the big layout */
     tui_grid *g;
     tui_charset cs;
 } lesson;
@@ -115,20 +117,40 @@ static void narrate(lesson *l)
     }
 }
 
+/* Text in the plot font, two pixel rows a cell: PLOT_FONT_W columns and PLOT_FONT_H / 2 rows a
+ * character, for the back of the room. */
+static void big_text(lesson *l, int x, int y, int style, int maxw, const char *s)
+{
+    for (int i = 0; s[i] && (i + 1) * PLOT_FONT_W <= maxw; i++)
+        for (int r = 0; r < PLOT_FONT_H / 2; r++)
+            for (int c = 0; c < PLOT_FONT_W; c++) {
+                int up = plot_font_pixel((unsigned char)s[i], c, 2 * r);
+                int down = plot_font_pixel((unsigned char)s[i], c, 2 * r + 1);
+                uint32_t cp = l->cs == TUI_ASCII ? (up || down ? '#' : ' ')
+                              : up && down ? 0x2588 : up ? 0x2580 : down ? 0x2584 : ' ';
+                if (cp != ' ') tui_grid_put(l->g, x + i * PLOT_FONT_W + c, y + r, cp, style);
+            }
+}
+
 static void bars(lesson *l, int x, int y, int barw, int rows, const float *p, int style,
                  bool hidden)
 {
+    int labelw = rows >= PLOT_FONT_H / 2 ? l->labelw : 12;
     for (int k = 0; k < l->q.n; k++) {
         int yy = y + k * rows;
-        text(l, x, yy, k == l->q.correct ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, 12, "%s",
-             l->q.answers[k]);
+        if (rows >= PLOT_FONT_H / 2)
+            big_text(l, x, yy, k == l->q.correct ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, labelw - 1,
+                     l->q.answers[k]);
+        else
+            text(l, x, yy, k == l->q.correct ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, 12, "%s",
+                 l->q.answers[k]);
         if (hidden) {
-            text(l, x + 12, yy, TUI_STYLE_DIM, barw, "?");
+            text(l, x + labelw, yy, TUI_STYLE_DIM, barw, "?");
             continue;
         }
         char v[8];
-        for (int r = 0; r < rows; r++) tui_bar_draw(l->g, x + 12, yy + r, barw, p[k], style, l->cs);
-        text(l, x + 12 + barw + 1, yy, TUI_STYLE_DEFAULT, 5, "%s", tui_prob_format(p[k], v, sizeof v));
+        for (int r = 0; r < rows; r++) tui_bar_draw(l->g, x + labelw, yy + r, barw, p[k], style, l->cs);
+        text(l, x + labelw + barw + 1, yy, TUI_STYLE_DEFAULT, 5, "%s", tui_prob_format(p[k], v, sizeof v));
     }
 }
 
@@ -148,10 +170,16 @@ static void draw(lesson *l)
         return;
     }
     int n = l->q.n, rows = h >= 40 ? 2 : 1; /* taller bars where the room allows */
+    /* the big layout: labels in the big font and bars as tall, when a whole screen's worth of
+     * room is there (a projector's terminal) */
+    int longest = 0;
+    for (int k = 0; k < n; k++) longest = (int)strlen(l->q.answers[k]) > longest ? (int)strlen(l->q.answers[k]) : longest;
+    l->labelw = (longest + 1) * PLOT_FONT_W;
+    if (h >= 10 + 2 * n * (PLOT_FONT_H / 2) + 8 && w / 2 >= l->labelw + 20) rows = PLOT_FONT_H / 2;
     text(l, 0, 0, TUI_STYLE_TITLE, w, "distillery lesson: %s   question %d/%d   T %.2f%s", l->title,
          l->qi + 1, l->nq, l->T, l->sweep ? "  (sweeping T)" : "");
     text(l, 0, 2, TUI_STYLE_TITLE, w, "%s", l->q.text);
-    int half = w / 2, barw = half - 20;
+    int half = w / 2, barw = half - (rows >= PLOT_FONT_H / 2 ? l->labelw : 12) - 8;
     float hard_label[N] = {0}, pt[N], ph[N], ps[N];
     hard_label[l->q.correct] = 1;
     nn_softmax(pt, l->q.teacher, 1, n, l->T);
