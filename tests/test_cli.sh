@@ -90,6 +90,15 @@ done
 grep -q "charts written" "$tmp/png/events.log"; ok $? "and events.log says so"
 expect 2 "png-size: expected WIDTHxHEIGHT" "a bad --png-size is refused" -- $tiny --png-size 10x10
 
+# a folder of PNGs as the data set
+"$top_builddir/tests/mkpngdir" "$tmp/pngs" 30
+"$bin" --headless --data "$tmp/pngs" --teacher 784-32-10 --student 784-8-10 --teacher-epochs 1 --epochs 1 \
+    --transfer 100% --no-cache --quiet --run-dir "$tmp/pngdata" >"$tmp/out" 2>"$tmp/err"
+ok $? "--data DIR reads a folder of PNGs, one subfolder per class"
+grep -q '"data": "dir"' "$tmp/pngdata/config.json"; ok $? "and records it"
+grep -q "skipped 1 unreadable PNG; the first: .*zz-broken.png" "$tmp/pngdata/events.log"; ok $? "a broken PNG is skipped, counted and named"
+expect 1 "zz-broken.png" "with --strict a broken PNG fails the load, named" -- --headless --data "$tmp/pngs" --strict --quiet --no-cache
+
 # one seed, the same numbers
 "$bin" $tiny --run-dir "$tmp/run2" >/dev/null 2>&1
 cmp -s "$tmp/run1/metrics.csv" "$tmp/run2/metrics.csv" && cmp -s "$tmp/run1/metrics.jsonl" "$tmp/run2/metrics.jsonl"

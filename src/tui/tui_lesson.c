@@ -223,9 +223,18 @@ static void draw(lesson *l)
          "wrong answers:", l->trained);
     text(l, 0, y + 1, TUI_STYLE_TRUE, w, "bare answer %+.2f    soft labels %+.2f", agreement(l, l->hard),
          agreement(l, l->soft));
-    if (l->notice[0]) text(l, 0, h - 4, TUI_STYLE_DIM, w, "%s", l->notice);
-    if (l->error[0]) text(l, 0, h - 3, TUI_STYLE_ERROR, w, "%s", l->error);
-    else text(l, 0, h - 3, TUI_STYLE_TITLE, w, "%s", l->say);
+    if (l->notice[0]) text(l, 0, h - 5, TUI_STYLE_DIM, w, "%s", l->notice);
+    if (l->error[0]) {
+        text(l, 0, h - 3, TUI_STYLE_ERROR, w, "%s", l->error);
+    } else { /* the narration on up to two lines, broken at a space */
+        int len = (int)strlen(l->say), cut = len;
+        if (len > w) {
+            for (cut = w; cut > 0 && l->say[cut] != ' '; cut--) {}
+            if (cut == 0) cut = w;
+        }
+        text(l, 0, h - 4, TUI_STYLE_TITLE, cut, "%s", l->say);
+        if (cut < len) text(l, 0, h - 3, TUI_STYLE_TITLE, w, "%s", l->say + cut + (l->say[cut] == ' '));
+    }
     if (l->waiting) text(l, 0, h - 2, TUI_STYLE_DIM, w, "(space to go on)");
     text(l, 0, h - 1, TUI_STYLE_DIM, w, "space next  t/T temp  w sweep T  h hide  l learn  r reset  "
          "n/p question  c contrast  g png  q quit");
