@@ -17,6 +17,10 @@
  * 0, or -1 with err naming the file and the failing operation; an older file is never truncated. */
 int train_checkpoint_save(const char *path, nn_mlp *m, uint64_t key, char *err, size_t errlen);
 
+/* After a rename into place, sync the folder of path so the rename survives a power cut (best
+ * effort). Shared by every atomic writer. */
+void train_sync_parent(const char *path);
+
 /* Read a checkpoint into a new model for batches up to max_batch. Every field is validated (magic,
  * version, widths, nparams against widths, exact file size, checksum) before the parameters are
  * allocated. key receives the stored key when not NULL. NULL with err on any problem.

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "plot/plot_canvas.h"
+#include "distillery/train_checkpoint.h"
 
 struct plot_canvas {
     int w, h;
@@ -486,26 +487,6 @@ static int png_encode(const plot_canvas *c, png_sink *sink)
     return 0;
 }
 
-/* After rename the new name lives in the folder's entry; syncing the folder makes the rename
- * itself survive a power cut. Best effort: some file systems refuse fsync on a directory. */
-static void sync_parent(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else if ((size_t)(slash - path) < sizeof dir)
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    else
-        return;
-    int fd = open(dir, O_RDONLY);
-    if (fd < 0) return;
-    (void)fsync(fd);
-    (void)close(fd);
-}
-
 static void set_err(char *err, size_t errlen, const char *path, const char *what, const char *why)
 {
     if (err && errlen) snprintf(err, errlen, "%s: %s: %s", path, what, why);
@@ -572,6 +553,6 @@ int plot_png_write(const plot_canvas *c, const char *path, char *err, size_t err
         return -1;
     }
     free(tmp);
-    sync_parent(path);
+    train_sync_parent(path);
     return 0;
 }

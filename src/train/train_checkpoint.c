@@ -144,7 +144,7 @@ static void put_params(writer *w, const float *p, size_t n)
 
 /* After rename the new name lives in the folder's entry; syncing the folder makes the rename
  * itself survive a power cut. Best effort: some file systems refuse fsync on a directory. */
-static void sync_parent(const char *path)
+void train_sync_parent(const char *path)
 {
     const char *slash = strrchr(path, '/');
     char dir[4096];
@@ -223,7 +223,7 @@ int train_checkpoint_save(const char *path, nn_mlp *m, uint64_t key, char *err, 
         return -1;
     }
     free(tmp);
-    sync_parent(path);
+    train_sync_parent(path);
     return 0;
 }
 
