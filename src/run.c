@@ -157,18 +157,9 @@ static void script_print(void *ud, const char *line)
  * logged as events, schedules' only in the metrics (they change every step). */
 static int apply_controls(train *t, headless *h, const script_controls *c, bool logged)
 {
-    if (!logged) {
-        train_state s;
-        train_get_state(t, &s);
-        train_schedule(t, c->has_T ? c->T : s.T, c->has_alpha ? c->alpha : s.alpha,
-                       c->has_lr ? c->lr : s.lr);
-        return 0;
-    }
-    if (c->has_T) train_set_T(t, c->T);
-    if (c->has_alpha) train_set_alpha(t, c->alpha);
-    if (c->has_lr) train_set_lr(t, c->lr);
-    if (c->pause) train_rundir_note(h->rd, "the script asked to pause; a headless run goes on");
-    return c->stop;
+    script_controls_apply(c, t, !logged);
+    if (logged && c->pause) train_rundir_note(h->rd, "the script asked to pause; a headless run goes on");
+    return logged && c->stop;
 }
 
 int run_headless(train_settings *o, script *sc, train_state *final, char *dir, size_t dirlen)

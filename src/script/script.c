@@ -1463,3 +1463,17 @@ int script_lesson_next(script *s, lesson_cmd *cmd, char *err, size_t errlen)
     lua_pop(co, nres);
     return 0;
 }
+
+void script_controls_apply(const script_controls *c, train *t, bool from_schedule)
+{
+    if (from_schedule) {
+        train_state s;
+        train_get_state(t, &s);
+        train_schedule(t, c->has_T ? c->T : s.T, c->has_alpha ? c->alpha : s.alpha,
+                       c->has_lr ? c->lr : s.lr);
+        return;
+    }
+    if (c->has_T) train_set_T(t, c->T);
+    if (c->has_alpha) train_set_alpha(t, c->alpha);
+    if (c->has_lr) train_set_lr(t, c->lr);
+}

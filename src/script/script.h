@@ -55,6 +55,11 @@ typedef struct script_controls {
     bool pause, stop;
 } script_controls;
 
+/* Give the trainer the values in c: through train_schedule (unlogged) for a schedule's values,
+ * through train_set_* (each logged as an event) for what hooks asked. pause and stop are the
+ * caller's to act on. */
+void script_controls_apply(const script_controls *c, train *t, bool from_schedule);
+
 /* Before a step: evaluate the schedules at the trainer's state into c. 0, or -1 with err
  * (a schedule's error, or a value out of range: "exp.lua:9: T must be > 0, got -1"). */
 int script_schedule(script *s, const train_state *st, script_controls *c, char *err, size_t errlen);

@@ -141,14 +141,8 @@ static void script_failed(app *a, const char *err)
 
 static void apply(app *a, const script_controls *c, bool logged)
 {
-    if (!logged) {
-        train_schedule(a->t, c->has_T ? c->T : a->st.T, c->has_alpha ? c->alpha : a->st.alpha,
-                       c->has_lr ? c->lr : a->st.lr);
-        return;
-    }
-    if (c->has_T) train_set_T(a->t, c->T);
-    if (c->has_alpha) train_set_alpha(a->t, c->alpha);
-    if (c->has_lr) train_set_lr(a->t, c->lr);
+    script_controls_apply(c, a->t, !logged);
+    if (!logged) return;
     if (c->pause) a->paused = true, logf_(a, "paused by the script");
     if (c->stop) a->done = true, logf_(a, "stopped by the script");
 }
@@ -477,16 +471,6 @@ static key_result handle_key(app *a, int k)
 
 /* --- views --------------------------------------------------------------------------------- */
 
-static void text(app *a, int x, int y, int style, int maxw, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    tui_grid_text(a->g, x, y, style, buf, maxw);
-}
-
 static const char *state_name(const app *a)
 {
     if (a->failed || a->failure[0]) return "error";
@@ -497,12 +481,12 @@ static const char *state_name(const app *a)
 static void draw_header(app *a, int w)
 {
     const train_state *s = &a->st;
-    text(a, 0, 0, TUI_STYLE_TITLE, w, "distillery  %s  %s  %s  epoch %d/%d  step %ld  %.0f samples/s  [%s]",
+    tui_grid_printf(a->g, 0, 0, TUI_STYLE_TITLE, w, "distillery  %s  %s  %s  epoch %d/%d  step %ld  %.0f samples/s  [%s]",
          a->o->c.name, a->trainset.name, train_phase_name(s->phase), s->epoch, s->epochs, s->step,
          a->rate, state_name(a));
     char lr[16];
     tui_num_format(s->lr, lr, sizeof lr);
-    text(a, 0, 1, TUI_STYLE_DEFAULT, w, "sample %d  true: %s   T %.2f  alpha %.2f  lr %s   "
+    tui_grid_printf(a->g, 0, 1, TUI_STYLE_DEFAULT, w, "sample %d  true: %s   T %.2f  alpha %.2f  lr %s   "
          "L = %.2f*CE + %.2f*%.1f*KL   bars at %s", a->sample,
          a->testset.class_names[a->testset.labels[a->sample]], s->T, s->alpha, lr, 1 - s->alpha,
          s->alpha, s->T * s->T, a->at_T1 ? "T = 1" : "T");
@@ -536,32 +520,32 @@ static int draw_distribution(app *a, int y0, int w, int h)
     }
     int namew = 13, colw = (w - imgw - namew) / 3, barw = colw - 6;
     if (barw < 4) barw = 4;
-    text(a, imgw, y0, TUI_STYLE_DIM, namew, "class");
+    tui_grid_printf(a->g, imgw, y0, TUI_STYLE_DIM, namew, "class");
     for (int m = 0; m < 3; m++)
-        text(a, imgw + namew + m * colw, y0, styles[m], colw, "%s@%s", train_model_name(models[m]),
+        tui_grid_printf(a->g, imgw + namew + m * colw, y0, styles[m], colw, "%s@%s", train_model_name(models[m]),
              a->at_T1 ? "T=1" : "T");
     int truth = a->testset.labels[a->sample];
     for (int c = 0; c < C && c + 1 < rows - 1; c++) {
         int y = y0 + 1 + c;
-        text(a, imgw, y, c == truth ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, namew - 1, "%s%s",
+        tui_grid_printf(a->g, imgw, y, c == truth ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, namew - 1, "%s%s",
              c == truth ? "> " : "  ", a->testset.class_names[c]);
         for (int m = 0; m < 3; m++) {
             int x = imgw + namew + m * colw;
             if (!have[m]) {
-                text(a, x, y, TUI_STYLE_DIM, colw, c == 0 ? "(not yet)" : "");
+                tui_grid_printf(a->g, x, y, TUI_STYLE_DIM, colw, c == 0 ? "(not yet)" : "");
                 continue;
             }
             char v[8];
             tui_bar_draw(a->g, x, y, barw, p[m][c], styles[m], a->cs);
             bool top = nn_argmax(p[m], C) == c;
-            text(a, x + barw, y, top ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, 6, " %s%s",
+            tui_grid_printf(a->g, x + barw, y, top ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, 6, " %s%s",
                  tui_prob_format(p[m][c], v, sizeof v), top ? "<" : "");
         }
     }
     int y = y0 + rows - 1;
-    text(a, imgw, y, TUI_STYLE_DIM, namew, "entropy");
+    tui_grid_printf(a->g, imgw, y, TUI_STYLE_DIM, namew, "entropy");
     for (int m = 0; m < 3; m++)
-        if (have[m]) text(a, imgw + namew + m * colw, y, styles[m], colw, "%.3f", entropy(p[m], C));
+        if (have[m]) tui_grid_printf(a->g, imgw + namew + m * colw, y, styles[m], colw, "%.3f", entropy(p[m], C));
     return rows;
 }
 
@@ -611,7 +595,7 @@ static void draw_log(app *a, int y0, int w, int h)
         const char *line = a->log[k % LOG_LINES];
         int style = strncmp(line, "error", 5) && strncmp(line, "script error", 12) ? TUI_STYLE_DIM
                                                                                   : TUI_STYLE_ERROR;
-        text(a, 0, y0 + i, style, w, "%s", line);
+        tui_grid_printf(a->g, 0, y0 + i, style, w, "%s", line);
     }
 }
 
@@ -622,12 +606,12 @@ static void draw_help(app *a, int w, int h)
     bh += 4;
     int x0 = (w - bw) / 2, y0 = (h - bh) / 2;
     tui_grid_fill(a->g, x0, y0, bw, bh, ' ', TUI_STYLE_DEFAULT);
-    text(a, x0 + 2, y0 + 1, TUI_STYLE_TITLE, bw - 4, "keys (any key closes this)");
+    tui_grid_printf(a->g, x0 + 2, y0 + 1, TUI_STYLE_TITLE, bw - 4, "keys (any key closes this)");
     int y = y0 + 2;
     for (size_t i = 0; i < NKEYS; i++) {
         if (!keys[i].keys) continue;
-        text(a, x0 + 2, y, TUI_STYLE_TRUE, 12, "%s", keys[i].keys);
-        text(a, x0 + 14, y++, TUI_STYLE_DEFAULT, bw - 16, "%s", keys[i].help);
+        tui_grid_printf(a->g, x0 + 2, y, TUI_STYLE_TRUE, 12, "%s", keys[i].keys);
+        tui_grid_printf(a->g, x0 + 14, y++, TUI_STYLE_DEFAULT, bw - 16, "%s", keys[i].help);
     }
 }
 
@@ -643,8 +627,8 @@ static void draw(app *a)
     }
     tui_grid_clear(a->g);
     if (w < MIN_W || h < MIN_H) {
-        text(a, 0, h / 2 - 1, TUI_STYLE_WARN, w, "terminal too small: %dx%d", w, h);
-        text(a, 0, h / 2, TUI_STYLE_DEFAULT, w, "distillery needs %dx%d; q quits", MIN_W, MIN_H);
+        tui_grid_printf(a->g, 0, h / 2 - 1, TUI_STYLE_WARN, w, "terminal too small: %dx%d", w, h);
+        tui_grid_printf(a->g, 0, h / 2, TUI_STYLE_DEFAULT, w, "distillery needs %dx%d; q quits", MIN_W, MIN_H);
         tui_term_show(a->g);
         return;
     }
@@ -655,9 +639,9 @@ static void draw(app *a)
     int charth = h - y - logh - 1;
     draw_charts(a, y, w, charth);
     draw_log(a, y + charth, w, logh);
-    if (a->failure[0]) text(a, 0, h - 2, TUI_STYLE_ERROR, w, "%s", a->failure);
-    else if (a->notice[0]) text(a, 0, h - 2, TUI_STYLE_WARN, w, "%s", a->notice);
-    text(a, 0, h - 1, TUI_STYLE_DIM, w, "space pause  n step  t/T temp  a/A alpha  l/L lr  j/k sample  "
+    if (a->failure[0]) tui_grid_printf(a->g, 0, h - 2, TUI_STYLE_ERROR, w, "%s", a->failure);
+    else if (a->notice[0]) tui_grid_printf(a->g, 0, h - 2, TUI_STYLE_WARN, w, "%s", a->notice);
+    tui_grid_printf(a->g, 0, h - 1, TUI_STYLE_DIM, w, "space pause  n step  t/T temp  a/A alpha  l/L lr  j/k sample  "
          "d disagree  1 T=1  ? help  q quit");
     if (a->help) draw_help(a, w, h);
     tui_term_show(a->g);
@@ -696,7 +680,7 @@ int tui_run(train_settings *o, script *sc)
     int w, h;
     tui_term_size(&w, &h);
     if ((a.g = tui_grid_new(w > 0 ? w : 1, h > 0 ? h : 1))) {
-        text(&a, 0, 0, TUI_STYLE_TITLE, w, "distillery  %s  loading the data...", o->c.name);
+        tui_grid_printf(a.g, 0, 0, TUI_STYLE_TITLE, w, "distillery  %s  loading the data...", o->c.name);
         tui_term_show(a.g);
     }
     char note[1200];

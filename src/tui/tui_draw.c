@@ -6,6 +6,7 @@
 #include "tui/tui_draw.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -815,4 +816,14 @@ int tui_chart_draw(tui_grid *g, int x, int y, int w, int h, const tui_series *se
         legend_text(g, &lx, lend, y, st, num, 2);
     }
     return 0;
+}
+
+int tui_grid_printf(tui_grid *g, int x, int y, int style, int maxw, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return tui_grid_text(g, x, y, style, buf, maxw);
 }

@@ -77,6 +77,10 @@ void tui_grid_fill(tui_grid *g, int x, int y, int w, int h, uint32_t cp, int sty
  * columns the text takes (after maxw, before clipping), so calls can be chained. */
 int tui_grid_text(tui_grid *g, int x, int y, int style, const char *utf8, int maxw);
 
+/* tui_grid_text with printf formatting (at most 1023 bytes of text). */
+int tui_grid_printf(tui_grid *g, int x, int y, int style, int maxw, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
 /* Columns a UTF-8 string takes under the one-column rule (its number of code points). */
 int tui_text_width(const char *utf8);
 

@@ -8,7 +8,6 @@
 #include "tui/tui_lesson.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,16 +38,6 @@ typedef struct lesson {
     tui_grid *g;
     tui_charset cs;
 } lesson;
-
-static void text(lesson *l, int x, int y, int style, int maxw, const char *fmt, ...)
-{
-    char buf[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    tui_grid_text(l->g, x, y, style, buf, maxw);
-}
 
 static void reset_students(lesson *l)
 {
@@ -142,15 +131,15 @@ static void bars(lesson *l, int x, int y, int barw, int rows, const float *p, in
             big_text(l, x, yy, k == l->q.correct ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, labelw - 1,
                      l->q.answers[k]);
         else
-            text(l, x, yy, k == l->q.correct ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, 12, "%s",
+            tui_grid_printf(l->g, x, yy, k == l->q.correct ? TUI_STYLE_TRUE : TUI_STYLE_DEFAULT, 12, "%s",
                  l->q.answers[k]);
         if (hidden) {
-            text(l, x + labelw, yy, TUI_STYLE_DIM, barw, "?");
+            tui_grid_printf(l->g, x + labelw, yy, TUI_STYLE_DIM, barw, "?");
             continue;
         }
         char v[8];
         for (int r = 0; r < rows; r++) tui_bar_draw(l->g, x + labelw, yy + r, barw, p[k], style, l->cs);
-        text(l, x + labelw + barw + 1, yy, TUI_STYLE_DEFAULT, 5, "%s", tui_prob_format(p[k], v, sizeof v));
+        tui_grid_printf(l->g, x + labelw + barw + 1, yy, TUI_STYLE_DEFAULT, 5, "%s", tui_prob_format(p[k], v, sizeof v));
     }
 }
 
@@ -165,7 +154,7 @@ static void draw(lesson *l)
     }
     tui_grid_clear(l->g);
     if (w < 80 || h < 24) {
-        text(l, 0, h / 2, TUI_STYLE_WARN, w, "terminal too small: %dx%d, the lesson needs 80x24", w, h);
+        tui_grid_printf(l->g, 0, h / 2, TUI_STYLE_WARN, w, "terminal too small: %dx%d, the lesson needs 80x24", w, h);
         tui_term_show(l->g);
         return;
     }
@@ -176,9 +165,9 @@ static void draw(lesson *l)
     for (int k = 0; k < n; k++) longest = (int)strlen(l->q.answers[k]) > longest ? (int)strlen(l->q.answers[k]) : longest;
     l->labelw = (longest + 1) * PLOT_FONT_W;
     if (h >= 10 + 2 * n * (PLOT_FONT_H / 2) + 8 && w / 2 >= l->labelw + 20) rows = PLOT_FONT_H / 2;
-    text(l, 0, 0, TUI_STYLE_TITLE, w, "distillery lesson: %s   question %d/%d   T %.2f%s", l->title,
+    tui_grid_printf(l->g, 0, 0, TUI_STYLE_TITLE, w, "distillery lesson: %s   question %d/%d   T %.2f%s", l->title,
          l->qi + 1, l->nq, l->T, l->sweep ? "  (sweeping T)" : "");
-    text(l, 0, 2, TUI_STYLE_TITLE, w, "%s", l->q.text);
+    tui_grid_printf(l->g, 0, 2, TUI_STYLE_TITLE, w, "%s", l->q.text);
     int half = w / 2, barw = half - (rows >= PLOT_FONT_H / 2 ? l->labelw : 12) - 8;
     float hard_label[N] = {0}, pt[N], ph[N], ps[N];
     hard_label[l->q.correct] = 1;
@@ -187,8 +176,8 @@ static void draw(lesson *l)
     nn_softmax(ph, l->hard, 1, n, l->T);
     nn_softmax(ps, l->soft, 1, n, l->T);
     int y = 4;
-    text(l, 0, y, TUI_STYLE_DIM, half, "the bare answer (hard label)");
-    text(l, half, y, TUI_STYLE_TEACHER, half, "the teacher's soft labels at T = %.2f", l->T);
+    tui_grid_printf(l->g, 0, y, TUI_STYLE_DIM, half, "the bare answer (hard label)");
+    tui_grid_printf(l->g, half, y, TUI_STYLE_TEACHER, half, "the teacher's soft labels at T = %.2f", l->T);
     bars(l, 0, y + 1, barw, rows, hard_label, TUI_STYLE_BASELINE, false);
     bars(l, half, y + 1, barw, rows, pt, TUI_STYLE_TEACHER, l->hidden);
     y += 1 + n * rows;
@@ -210,33 +199,33 @@ static void draw(lesson *l)
             size_t len = strlen(order);
             snprintf(order + len, sizeof order - len, "%s%s %.2f", r ? " > " : "", l->q.answers[best], pt[best]);
         }
-        text(l, half, y, TUI_STYLE_DEFAULT, w - half, "entropy %.2f   on wrong answers %.2f", H, wrong);
-        text(l, half, y + 1, TUI_STYLE_DIM, w - half, "wrong answers: %s", order);
+        tui_grid_printf(l->g, half, y, TUI_STYLE_DEFAULT, w - half, "entropy %.2f   on wrong answers %.2f", H, wrong);
+        tui_grid_printf(l->g, half, y + 1, TUI_STYLE_DIM, w - half, "wrong answers: %s", order);
     }
     y += 3;
-    text(l, 0, y, TUI_STYLE_BASELINE, half, "student taught the bare answer, at T");
-    text(l, half, y, TUI_STYLE_STUDENT, half, "student taught the soft labels, at T");
+    tui_grid_printf(l->g, 0, y, TUI_STYLE_BASELINE, half, "student taught the bare answer, at T");
+    tui_grid_printf(l->g, half, y, TUI_STYLE_STUDENT, half, "student taught the soft labels, at T");
     bars(l, 0, y + 1, barw, rows, ph, TUI_STYLE_BASELINE, false);
     bars(l, half, y + 1, barw, rows, ps, TUI_STYLE_STUDENT, false);
     y += 1 + n * rows;
-    text(l, 0, y, TUI_STYLE_DEFAULT, w, "after %ld training steps, rank agreement with the teacher over the "
+    tui_grid_printf(l->g, 0, y, TUI_STYLE_DEFAULT, w, "after %ld training steps, rank agreement with the teacher over the "
          "wrong answers:", l->trained);
-    text(l, 0, y + 1, TUI_STYLE_TRUE, w, "bare answer %+.2f    soft labels %+.2f", agreement(l, l->hard),
+    tui_grid_printf(l->g, 0, y + 1, TUI_STYLE_TRUE, w, "bare answer %+.2f    soft labels %+.2f", agreement(l, l->hard),
          agreement(l, l->soft));
-    if (l->notice[0]) text(l, 0, h - 5, TUI_STYLE_DIM, w, "%s", l->notice);
+    if (l->notice[0]) tui_grid_printf(l->g, 0, h - 5, TUI_STYLE_DIM, w, "%s", l->notice);
     if (l->error[0]) {
-        text(l, 0, h - 3, TUI_STYLE_ERROR, w, "%s", l->error);
+        tui_grid_printf(l->g, 0, h - 3, TUI_STYLE_ERROR, w, "%s", l->error);
     } else { /* the narration on up to two lines, broken at a space */
         int len = (int)strlen(l->say), cut = len;
         if (len > w) {
             for (cut = w; cut > 0 && l->say[cut] != ' '; cut--) {}
             if (cut == 0) cut = w;
         }
-        text(l, 0, h - 4, TUI_STYLE_TITLE, cut, "%s", l->say);
-        if (cut < len) text(l, 0, h - 3, TUI_STYLE_TITLE, w, "%s", l->say + cut + (l->say[cut] == ' '));
+        tui_grid_printf(l->g, 0, h - 4, TUI_STYLE_TITLE, cut, "%s", l->say);
+        if (cut < len) tui_grid_printf(l->g, 0, h - 3, TUI_STYLE_TITLE, w, "%s", l->say + cut + (l->say[cut] == ' '));
     }
-    if (l->waiting) text(l, 0, h - 2, TUI_STYLE_DIM, w, "(space to go on)");
-    text(l, 0, h - 1, TUI_STYLE_DIM, w, "space next  t/T temp  w sweep T  h hide  l learn  r reset  "
+    if (l->waiting) tui_grid_printf(l->g, 0, h - 2, TUI_STYLE_DIM, w, "(space to go on)");
+    tui_grid_printf(l->g, 0, h - 1, TUI_STYLE_DIM, w, "space next  t/T temp  w sweep T  h hide  l learn  r reset  "
          "n/p question  c contrast  g png  q quit");
     tui_term_show(l->g);
 }
