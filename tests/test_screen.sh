@@ -87,6 +87,13 @@ t send-keys -t s ' '
 wait_for "\[running\]"; ok $? "space resumes"
 s1=$(header_step); sleep 0.8; s2=$(header_step)
 [ -n "$s1" ] && [ "$s2" -gt "$s1" ] 2>/dev/null; ok $? "and steps go on ($s1 -> $s2)"
+t send-keys -t s - - - -
+wait_for "speed: 5 steps a second"; ok $? "- slows the run down to 5 steps a second"
+sleep 0.5
+s1=$(header_step); sleep 2; s2=$(header_step)
+[ -n "$s1" ] && [ $((s2 - s1)) -le 25 ] 2>/dev/null; ok $? "and the steps follow ($s1 -> $s2 in 2 s; evaluation steps count too)"
+t send-keys -t s + + + +
+wait_for "\[running\]"; ok $? "+ brings it back to full speed"
 t send-keys -t s 'q'
 i=0; while [ ! -f "$tmp/main.rc" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
 [ "$(cat "$tmp/main.rc" 2>/dev/null)" = 0 ]; ok $? "q exits with status 0"

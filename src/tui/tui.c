@@ -66,6 +66,9 @@ typedef struct app {
     int rank_pos;
     char rank_kind;
 
+    int speed;             /* index into speeds */
+    double budget, budget_t;
+
     struct timespec t0, last_rate;
     long rate_samples;
     double rate;
@@ -184,10 +187,22 @@ static bool advance(app *a)
 }
 
 /* Train for one slice of time, or up to the step the n / N keys asked for. */
+/* Speeds the - and + keys step through: training steps a second, 0 for as fast as it goes. A
+ * small student on a small transfer set trains in seconds; slowed, a class can watch T at work. */
+static const int speeds[] = {0, 500, 100, 20, 5};
+#define NSPEEDS (int)(sizeof speeds / sizeof speeds[0])
+
 static void train_slice(app *a)
 {
-    double end = now_ms() + SLICE_MS;
+    double start = now_ms(), end = start + SLICE_MS;
+    int limit = speeds[a->speed];
+    if (limit) { /* a budget of steps that refills with time, at most one slice's worth */
+        a->budget = fmin(a->budget + (start - a->budget_t) * limit / 1e3, limit * SLICE_MS / 1e3 + 1);
+        a->budget_t = start;
+    }
     while (!a->paused && !a->done && now_ms() < end) {
+        if (limit && a->budget < 1) break;
+        if (limit) a->budget -= 1;
         if (!advance(a)) break;
         if (a->step_to >= 0 && a->st.step >= a->step_to && !a->st.evaluating) {
             a->paused = true;
@@ -265,6 +280,19 @@ static key_result set_lr(app *a, float v)
 
 static key_result k_lr_down(app *a) { return set_lr(a, a->st.lr / 2); }
 static key_result k_lr_up(app *a) { return set_lr(a, a->st.lr * 2); }
+
+static key_result set_speed(app *a, int s)
+{
+    a->speed = s < 0 ? 0 : s >= NSPEEDS ? NSPEEDS - 1 : s;
+    a->budget = 0;
+    a->budget_t = now_ms();
+    if (speeds[a->speed]) logf_(a, "speed: %d steps a second", speeds[a->speed]);
+    else logf_(a, "speed: as fast as it goes");
+    return KEY_REDRAW;
+}
+
+static key_result k_slower(app *a) { return set_speed(a, a->speed + 1); }
+static key_result k_faster(app *a) { return set_speed(a, a->speed - 1); }
 
 static key_result k_next(app *a)
 {
@@ -441,6 +469,8 @@ static const key_binding keys[] = {
     {'a', -1, "a / A", "lower / raise alpha", k_alpha_down},
     {'A', -1, NULL, NULL, k_alpha_up},
     {'l', -1, "l / L", "halve / double the learning rate", k_lr_down},
+    {'-', -1, "- / +", "slower / faster (steps a second, to watch T at work)", k_slower},
+    {'+', '=', NULL, NULL, k_faster},
     {'L', -1, NULL, NULL, k_lr_up},
     {'j', KEY_DOWN, "j k arrows", "next / previous sample", k_next},
     {'k', KEY_UP, NULL, NULL, k_prev},
@@ -481,9 +511,11 @@ static const char *state_name(const app *a)
 static void draw_header(app *a, int w)
 {
     const train_state *s = &a->st;
-    tui_grid_printf(a->g, 0, 0, TUI_STYLE_TITLE, w, "distillery  %s  %s  %s  epoch %d/%d  step %ld  %.0f samples/s  [%s]",
+    char speed[24] = "";
+    if (speeds[a->speed]) snprintf(speed, sizeof speed, " %d steps/s", speeds[a->speed]);
+    tui_grid_printf(a->g, 0, 0, TUI_STYLE_TITLE, w, "distillery  %s  %s  %s  epoch %d/%d  step %ld  %.0f samples/s  [%s%s]",
          a->o->c.name, a->trainset.name, train_phase_name(s->phase), s->epoch, s->epochs, s->step,
-         a->rate, state_name(a));
+         a->rate, state_name(a), speed);
     char lr[16];
     tui_num_format(s->lr, lr, sizeof lr);
     tui_grid_printf(a->g, 0, 1, TUI_STYLE_DEFAULT, w, "sample %d  true: %s   T %.2f  alpha %.2f  lr %s   "
