@@ -6,8 +6,7 @@
 bin="$top_builddir/src/distillery"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/distillery-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "${top_srcdir:-.}/tests/tap.sh"
 
 # expect STATUS PATTERN DESCRIPTION -- ARGS...: exit status and a message matching PATTERN on stderr
 expect() {
@@ -136,5 +135,4 @@ else
     n=$((n + 1)); echo "ok $n # SKIP Fashion-MNIST not installed"
 fi
 
-echo "1..$n"
-[ $failed = 0 ]
+done_testing

@@ -10,8 +10,7 @@ bin="$top_builddir/src/distillery"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/distillery-examples.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 export DISTILLERY_CACHE="$tmp/cache"
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "${top_srcdir:-.}/tests/tap.sh"
 
 # show FILE: a failed command's output, as TAP diagnostics
 show() { sed 's/^/#   /' "$1"; }
@@ -82,5 +81,4 @@ done
 
 [ $n -gt 0 ]; ok $? "examples were found in $top_srcdir/examples"
 
-echo "1..$n"
-[ $failed = 0 ]
+done_testing

@@ -5,23 +5,14 @@
 : "${top_builddir:=.}" "${top_srcdir:=.}"
 bin=$(cd "$top_builddir/src" && pwd)/distillery
 lesson=$(cd "$top_srcdir/examples" && pwd)/harry_potter.lua
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "${top_srcdir:-.}/tests/tap.sh"
 if ! command -v tmux >/dev/null 2>&1; then
     echo "1..0 # SKIP tmux is not installed"
     exit 0
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/distillery-lesson.XXXXXX")
 sock="$tmp/tmux.sock"
-t() { tmux -S "$sock" "$@"; }
 trap 'for s in "$tmp"/*.sock; do tmux -S "$s" kill-server 2>/dev/null; done; rm -rf "$tmp"' EXIT
-screen() { t capture-pane -t s -p; }
-wait_for() {
-    i=0
-    while ! screen | grep -q -- "$1"; do
-        i=$((i + 1)); [ $i -gt $((${2:-20} * 10)) ] && return 1; sleep 0.1
-    done
-}
 # the teacher's probability of an answer, from its row on the right half
 teacher_p() { screen | grep "^$1 " | sed -n 's/.* \([0-9]*\.[0-9][0-9]\) *$/\1/p' | sed -n 1p; }
 
@@ -94,5 +85,4 @@ ls -d "$tmp"/runs/lesson-synthetic-* >/dev/null 2>&1; ok $? "and the run directo
 "$bin" "$lesson" </dev/null >"$tmp/out" 2>&1
 [ $? = 2 ] && grep -q "is a lesson: it needs a terminal" "$tmp/out"; ok $? "without a terminal a lesson says it needs one"
 
-echo "1..$n"
-[ $failed = 0 ]
+done_testing

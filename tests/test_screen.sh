@@ -5,15 +5,13 @@
 # the run and shows file:line, the ASCII fallback, and q leaves a complete run directory. TAP.
 : "${top_builddir:=.}"
 bin=$(cd "$top_builddir/src" && pwd)/distillery
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "${top_srcdir:-.}/tests/tap.sh"
 if ! command -v tmux >/dev/null 2>&1; then
     echo "1..0 # SKIP tmux is not installed"
     exit 0
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/distillery-screen.XXXXXX")
 sock="$tmp/none.sock"
-t() { tmux -S "$sock" "$@"; }
 trap 'for s in "$tmp"/*.sock; do tmux -S "$s" kill-server 2>/dev/null; done; rm -rf "$tmp"' EXIT
 export DISTILLERY_CACHE="$tmp/cache"
 
@@ -26,14 +24,6 @@ start() {
     t kill-server 2>/dev/null
     sock="$tmp/$name.sock" # a server of its own: the last one may still be going away
     t new-session -d -s s -x 100 -y 30 "sh $tmp/$name.sh $*"
-}
-screen() { t capture-pane -t s -p; }
-# wait_for PATTERN [SECONDS]: until the screen shows PATTERN
-wait_for() {
-    i=0
-    while ! screen | grep -q -- "$1"; do
-        i=$((i + 1)); [ $i -gt $((${2:-20} * 10)) ] && return 1; sleep 0.1
-    done
 }
 header_step() { screen | head -1 | sed -n 's/.* step \([0-9]*\) .*/\1/p'; }
 
@@ -172,5 +162,4 @@ i=0; while [ ! -f "$tmp/ascii.rc" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.
 wait_for "^stopped at distil"; ok $? "and the terminal is back: the last line is printed in it"
 grep -q '"status": "stopped"' "$tmp/run3/summary.json" 2>/dev/null; ok $? "with a complete run directory"
 
-echo "1..$n"
-[ $failed = 0 ]
+done_testing

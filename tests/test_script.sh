@@ -8,8 +8,7 @@ bin="$top_builddir/src/distillery"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/distillery-script.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 export DISTILLERY_CACHE="$tmp/cache"
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+. "${top_srcdir:-.}/tests/tap.sh"
 
 # script NAME: write stdin to $tmp/NAME.lua
 script() { cat >"$tmp/$1.lua"; }
@@ -247,5 +246,4 @@ csv=$(ls "$tmp"/sweeps/sweep-sweep-*/sweep.csv 2>/dev/null | head -1)
 [ "$(grep -l 'teacher reused from the cache' "$tmp"/sweeps/sweep-sweep-*/run-*/events.log | wc -l)" = 3 ]
 ok $? "the teacher is trained once and reused"
 
-echo "1..$n"
-[ $failed = 0 ]
+done_testing
