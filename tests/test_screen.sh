@@ -40,6 +40,8 @@ screen | grep -q "q quit"; ok $? "the footer lists keys"
 screen | grep -q "L = 0.30\*CE + 0.70\*4.0\*KL"; ok $? "the loss formula shows the current weights"
 screen | grep -q "[▏▎▍▌▋▊▉█]"; ok $? "bars drawn with block characters in a UTF-8 locale"
 
+# the rest wants the students: wait for the distillation (slow under the sanitizers)
+wait_for " distil  epoch" 120; ok $? "the run reaches the distillation"
 t send-keys -t s ' '
 wait_for "\[paused\]"; ok $? "space pauses"
 s1=$(header_step); sleep 0.6; s2=$(header_step)
