@@ -7,6 +7,7 @@
 #define DISTILLERY_TRAIN_CHECKPOINT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "nn_mlp.h"
@@ -17,9 +18,13 @@
  * 0, or -1 with err naming the file and the failing operation; an older file is never truncated. */
 int train_checkpoint_save(const char *path, nn_mlp *m, uint64_t key, char *err, size_t errlen);
 
-/* After a rename into place, sync the folder of path so the rename survives a power cut (best
- * effort). Shared by every atomic writer. */
-void train_sync_parent(const char *path);
+/* The end of every atomic write: f, open on tmp, is flushed, synced and closed (each checked:
+ * fclose can report a delayed error), renamed over path, and the folder synced. write_err is the
+ * errno of a failed write before, if any, and stays the cause. Returns 0, or the errno (EIO when
+ * none was set) with *op naming the step ("write failed", "sync failed", "close failed",
+ * "rename failed"); tmp is then removed and path left as it was. */
+int train_atomic_finish(FILE *f, const char *tmp, const char *path, int write_err,
+                        const char **op);
 
 /* Read a checkpoint into a new model for batches up to max_batch. Every field is validated (magic,
  * version, widths, nparams against widths, exact file size, checksum) before the parameters are

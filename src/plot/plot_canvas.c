@@ -7,7 +7,6 @@
  * Geometry: pixel (x, y) is the unit square whose centre is at (x, y). So a line from (10, 5) to
  * (50, 5) one pixel wide colours exactly row 5, and integer coordinates give crisp axes. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <png.h>
 #include <setjmp.h>
@@ -519,40 +518,17 @@ int plot_png_write(const plot_canvas *c, const char *path, char *err, size_t err
         return -1;
     }
 
-    const char *op = "write failed";
-    int e = 0, failed = 0;
-    if (png_encode(c, &sink) != 0) {
-        failed = 1;
-        e = sink.errnum;
-    }
-    if (!failed && fflush(sink.f) != 0) {
-        failed = 1;
-        e = errno ? errno : EIO;
-    }
-    if (!failed && fsync(fileno(sink.f)) != 0) {
-        failed = 1;
-        e = errno;
-        op = "sync failed";
-    }
-    /* fclose can report a delayed write error (NFS, quotas), so its result counts too */
-    errno = 0;
-    if (fclose(sink.f) != 0 && !failed) {
-        failed = 1;
-        e = errno ? errno : EIO;
-        op = "close failed";
-    }
-    if (!failed && rename(tmp, path) != 0) {
-        failed = 1;
-        e = errno;
-        op = "rename failed";
-    }
-    if (failed) {
-        set_err(err, errlen, path, op, e ? strerror(e) : sink.msg);
+    if (png_encode(c, &sink) != 0 && !sink.errnum) {
+        /* libpng's own refusal, no errno: its message is the cause */
+        fclose(sink.f);
         remove(tmp);
         free(tmp);
+        set_err(err, errlen, path, "write failed", sink.msg);
         return -1;
     }
+    const char *op;
+    int e = train_atomic_finish(sink.f, tmp, path, sink.errnum, &op);
+    if (e) set_err(err, errlen, path, op, strerror(e));
     free(tmp);
-    train_sync_parent(path);
-    return 0;
+    return e ? -1 : 0;
 }

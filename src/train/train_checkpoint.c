@@ -144,7 +144,7 @@ static void put_params(writer *w, const float *p, size_t n)
 
 /* After rename the new name lives in the folder's entry; syncing the folder makes the rename
  * itself survive a power cut. Best effort: some file systems refuse fsync on a directory. */
-void train_sync_parent(const char *path)
+static void sync_parent(const char *path)
 {
     const char *slash = strrchr(path, '/');
     char dir[4096];
@@ -199,31 +199,37 @@ int train_checkpoint_save(const char *path, nn_mlp *m, uint64_t key, char *err, 
     (void)put_u32(trailer, (uint32_t)w.crc);
     put(&w, trailer, 4);
 
-    const char *op = "write failed";
-    int e = w.errnum;
+    const char *op;
+    int e = train_atomic_finish(f, tmp, path, w.errnum, &op);
+    if (e) snprintf(err, errlen, "%s: %s: %s", path, op, strerror(e));
+    free(tmp);
+    return e ? -1 : 0;
+}
+
+int train_atomic_finish(FILE *f, const char *tmp, const char *path, int write_err,
+                        const char **op)
+{
+    int e = write_err;
+    *op = "write failed";
     if (!e && fflush(f) != 0) e = errno ? errno : EIO;
     if (!e && fsync(fileno(f)) != 0) {
         e = errno;
-        op = "sync failed";
+        *op = "sync failed";
     }
-    /* fclose can report a delayed write error (NFS, quotas), so its result counts too */
     errno = 0;
     if (fclose(f) != 0 && !e) {
         e = errno ? errno : EIO;
-        op = "close failed";
+        *op = "close failed";
     }
     if (!e && rename(tmp, path) != 0) {
-        e = errno;
-        op = "rename failed";
+        e = errno ? errno : EIO;
+        *op = "rename failed";
     }
     if (e) {
-        snprintf(err, errlen, "%s: %s: %s", path, op, strerror(e));
         remove(tmp);
-        free(tmp);
-        return -1;
+        return e;
     }
-    free(tmp);
-    train_sync_parent(path);
+    sync_parent(path);
     return 0;
 }
 
