@@ -65,6 +65,9 @@ void data_batch(const data_set *d, const int *idx, int B, float *out);
 /* labels of samples idx (B) into out (B) */
 void data_batch_labels(const data_set *d, const int *idx, int B, int *out);
 
+/* 64-bit FNV-1a of n bytes, continuing from h (start with 14695981039346656037). */
+uint64_t data_fnv1a(uint64_t h, const void *bytes, size_t n);
+
 /* 64-bit FNV-1a of shape, pixels and labels: what makes two data sets the same for a cache. */
 uint64_t data_hash(const data_set *d);
 

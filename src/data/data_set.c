@@ -44,8 +44,9 @@ void data_batch_labels(const data_set *d, const int *idx, int B, int *out)
 #define FNV_OFFSET 14695981039346656037ull
 #define FNV_PRIME  1099511628211ull
 
-static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n)
+uint64_t data_fnv1a(uint64_t h, const void *bytes, size_t n)
 {
+    const uint8_t *p = bytes;
     for (size_t i = 0; i < n; i++) {
         h ^= p[i];
         h *= FNV_PRIME;
@@ -58,7 +59,7 @@ static uint64_t fnv1a_int(uint64_t h, int v)
 {
     uint32_t u = (uint32_t)v;
     uint8_t b[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16), (uint8_t)(u >> 24)};
-    return fnv1a(h, b, 4);
+    return data_fnv1a(h, b, 4);
 }
 
 uint64_t data_hash(const data_set *d)
@@ -68,8 +69,8 @@ uint64_t data_hash(const data_set *d)
     h = fnv1a_int(h, d->rows);
     h = fnv1a_int(h, d->cols);
     h = fnv1a_int(h, d->nclasses);
-    if (d->n > 0 && d->pixels) h = fnv1a(h, d->pixels, (size_t)d->n * (size_t)d->dim);
-    if (d->n > 0 && d->labels) h = fnv1a(h, d->labels, (size_t)d->n);
+    if (d->n > 0 && d->pixels) h = data_fnv1a(h, d->pixels, (size_t)d->n * (size_t)d->dim);
+    if (d->n > 0 && d->labels) h = data_fnv1a(h, d->labels, (size_t)d->n);
     return h;
 }
 

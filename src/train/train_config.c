@@ -198,8 +198,7 @@ void train_config_write_json(const train_config *c, FILE *f)
 /* FNV-1a, fed field by field so padding bytes never enter the hash */
 static void mix(uint64_t *h, const void *p, size_t n)
 {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) *h = (*h ^ b[i]) * 0x100000001B3ull;
+    *h = data_fnv1a(*h, p, n);
 }
 
 uint64_t train_teacher_key(const train_config *c, uint64_t data_hash)
